@@ -1,0 +1,120 @@
+// Process-wide state: CPU/GPU mode, the selected device, the random generator,
+// the solver count, and the CUDA/cuBLAS handles when built with CUDA.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <glog/logging.h>
+
+#include "caffe/error.hpp"
+
+#ifdef USE_CUDA
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <curand.h>
+#endif
+
+// Instantiates a class template for the two supported element types.
+#define INSTANTIATE_CLASS(classname) \
+  template class classname<float>;   \
+  template class classname<double>
+
+namespace caffe {
+
+using std::shared_ptr;
+using std::string;
+using std::vector;
+
+// Sets up logging in glog's line format (to stderr) once; called by the tools and pycaffe.
+void GlobalInit(int* argc = nullptr, char*** argv = nullptr);
+
+class Caffe {
+ public:
+  enum Brew { CPU, GPU };
+
+  static Caffe& Get();
+
+  static Brew mode() { return Get().mode_; }
+  // Throws DeviceError when switching to GPU on a build or machine without one.
+  static void set_mode(Brew mode);
+  static void set_device(int device_id);
+  static int device() { return Get().device_; }
+  static void DeviceQuery();
+  // Number of CUDA devices visible (0 in a CPU-only build or without a driver).
+  static int DeviceCount();
+  static bool cuda_built();
+
+  // Seeds the process RNG (and cuRAND) so that fillers, dropout and shuffles repeat.
+  static void set_random_seed(uint64_t seed);
+  static std::mt19937_64& rng() { return Get().rng_; }
+
+  static int solver_count() { return Get().solver_count_; }
+  static void set_solver_count(int n) { Get().solver_count_ = n; }
+  static int solver_rank() { return Get().solver_rank_; }
+  static bool root_solver() { return Get().solver_rank_ == 0; }
+
+#ifdef USE_CUDA
+  static cublasHandle_t cublas_handle();
+  static curandGenerator_t curand_generator();
+#endif
+
+ private:
+  Caffe();
+  Brew mode_ = CPU;
+  int device_ = 0;
+  std::mt19937_64 rng_;
+  uint64_t seed_ = 0;
+  int solver_count_ = 1;
+  int solver_rank_ = 0;
+#ifdef USE_CUDA
+  cublasHandle_t cublas_ = nullptr;
+  curandGenerator_t curand_ = nullptr;
+#endif
+};
+
+#ifdef USE_CUDA
+const char* cublasGetErrorString(cublasStatus_t error);
+#define CUDA_CHECK(condition)                                                 \
+  do {                                                                        \
+    cudaError_t error_ = (condition);                                         \
+    if (error_ != cudaSuccess)                                                \
+      CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": CUDA error: ",  \
+                     cudaGetErrorString(error_));                             \
+  } while (0)
+#define CUBLAS_CHECK(condition)                                               \
+  do {                                                                        \
+    cublasStatus_t status_ = (condition);                                     \
+    if (status_ != CUBLAS_STATUS_SUCCESS)                                     \
+      CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": cuBLAS error: ", \
+                     ::caffe::cublasGetErrorString(status_));                 \
+  } while (0)
+#define CURAND_CHECK(condition)                                               \
+  do {                                                                        \
+    curandStatus_t status_ = (condition);                                     \
+    if (status_ != CURAND_STATUS_SUCCESS)                                     \
+      CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": cuRAND error ", \
+                     static_cast<int>(status_));                              \
+  } while (0)
+#define CUDA_POST_KERNEL_CHECK CUDA_CHECK(cudaPeekAtLastError())
+
+// Grid-stride loop over n elements inside a kernel.
+#define CUDA_KERNEL_LOOP(i, n)                                           \
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); \
+       i += (int64_t)blockDim.x * gridDim.x)
+
+constexpr int CAFFE_CUDA_NUM_THREADS = 256;
+inline int CAFFE_GET_BLOCKS(int64_t n) {
+  int64_t blocks = (n + CAFFE_CUDA_NUM_THREADS - 1) / CAFFE_CUDA_NUM_THREADS;
+  if (blocks > 65535 * 32) blocks = 65535 * 32;
+  return static_cast<int>(blocks < 1 ? 1 : blocks);
+}
+#endif
+
+// Thrown by the *_gpu entry points of a CPU-only build.
+#define NO_GPU CAFFE_THROW_AS(DeviceError, "this build of caffe has no CUDA support (built with USE_CUDA=OFF)")
+
+}  // namespace caffe

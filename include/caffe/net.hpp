@@ -1,0 +1,155 @@
+// Net: a directed acyclic graph of layers built from a NetParameter (prototxt).
+// It applies the phase/level/stage rules, upgrades legacy inputs, inserts Split layers
+// where one blob feeds several layers, decides which layers need backward, shares
+// parameters by name, and runs forward/backward over all layers or a range of them.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caffe/blob.hpp"
+#include "caffe/common.hpp"
+#include "caffe/layer.hpp"
+#include "caffe/proto/caffe.pb.h"
+
+namespace caffe {
+
+template <typename Dtype>
+class Net {
+ public:
+  explicit Net(const NetParameter& param);
+  // Reads a prototxt file; phase, level and stages override the file's state.
+  Net(const std::string& param_file, Phase phase, int level = 0,
+      const vector<std::string>* stages = nullptr);
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // Runs layers [start, end] (inclusive); returns the summed loss.
+  Dtype ForwardFromTo(int start, int end);
+  Dtype ForwardFrom(int start) { return ForwardFromTo(start, static_cast<int>(layers_.size()) - 1); }
+  Dtype ForwardTo(int end) { return ForwardFromTo(0, end); }
+  const vector<Blob<Dtype>*>& Forward(Dtype* loss = nullptr);
+  void BackwardFromTo(int start, int end);
+  void BackwardFrom(int start) { BackwardFromTo(start, 0); }
+  void BackwardTo(int end) { BackwardFromTo(static_cast<int>(layers_.size()) - 1, end); }
+  void Backward() { BackwardFromTo(static_cast<int>(layers_.size()) - 1, 0); }
+  // Propagates new input shapes through every layer.
+  void Reshape();
+  Dtype ForwardBackward() {
+    Dtype loss;
+    Forward(&loss);
+    Backward();
+    return loss;
+  }
+
+  // Applies the diffs held in the learnable parameters (data -= diff).
+  void Update();
+  void ClearParamDiffs();
+  // Makes shared parameters point at their owners' memory.
+  void ShareWeights();
+
+  // Uses other's parameter blobs (same memory) for every layer of the same name.
+  void ShareTrainedLayersWith(const Net* other);
+  void CopyTrainedLayersFrom(const NetParameter& param);
+  void CopyTrainedLayersFrom(const std::string& trained_filename);
+  void ToProto(NetParameter* param, bool write_diff = false) const;
+  // Writes the weights as a binary .caffemodel (atomically).
+  void Save(const std::string& filename) const;
+
+  const std::string& name() const { return name_; }
+  Phase phase() const { return phase_; }
+  const vector<std::string>& layer_names() const { return layer_names_; }
+  const vector<std::string>& blob_names() const { return blob_names_; }
+  const vector<shared_ptr<Blob<Dtype>>>& blobs() const { return blobs_; }
+  const vector<shared_ptr<Layer<Dtype>>>& layers() const { return layers_; }
+  const vector<vector<Blob<Dtype>*>>& bottom_vecs() const { return bottom_vecs_; }
+  const vector<vector<Blob<Dtype>*>>& top_vecs() const { return top_vecs_; }
+  const vector<int>& top_ids(int i) const { return top_id_vecs_.at(i); }
+  const vector<int>& bottom_ids(int i) const { return bottom_id_vecs_.at(i); }
+  const vector<vector<bool>>& bottom_need_backward() const { return bottom_need_backward_; }
+  const vector<Dtype>& blob_loss_weights() const { return blob_loss_weights_; }
+  const vector<bool>& layer_need_backward() const { return layer_need_backward_; }
+  const vector<shared_ptr<Blob<Dtype>>>& params() const { return params_; }
+  const vector<Blob<Dtype>*>& learnable_params() const { return learnable_params_; }
+  const vector<float>& params_lr() const { return params_lr_; }
+  const vector<bool>& has_params_lr() const { return has_params_lr_; }
+  const vector<float>& params_weight_decay() const { return params_weight_decay_; }
+  const vector<bool>& has_params_decay() const { return has_params_decay_; }
+  const std::map<std::string, int>& param_names_index() const { return param_names_index_; }
+  const vector<int>& param_owners() const { return param_owners_; }
+  const vector<std::string>& param_display_names() const { return param_display_names_; }
+  int num_inputs() const { return static_cast<int>(net_input_blobs_.size()); }
+  int num_outputs() const { return static_cast<int>(net_output_blobs_.size()); }
+  const vector<Blob<Dtype>*>& input_blobs() const { return net_input_blobs_; }
+  const vector<Blob<Dtype>*>& output_blobs() const { return net_output_blobs_; }
+  const vector<int>& input_blob_indices() const { return net_input_blob_indices_; }
+  const vector<int>& output_blob_indices() const { return net_output_blob_indices_; }
+  bool has_blob(const std::string& name) const { return blob_names_index_.count(name) > 0; }
+  // Throws when there is no such blob/layer.
+  shared_ptr<Blob<Dtype>> blob_by_name(const std::string& name) const;
+  bool has_layer(const std::string& name) const { return layer_names_index_.count(name) > 0; }
+  shared_ptr<Layer<Dtype>> layer_by_name(const std::string& name) const;
+  int layer_index(const std::string& name) const;
+
+  void set_debug_info(bool value) { debug_info_ = value; }
+
+  // Removes the layers whose include/exclude rules reject param.state().
+  static void FilterNet(const NetParameter& param, NetParameter* filtered);
+  static bool StateMeetsRule(const NetState& state, const NetStateRule& rule,
+                             const std::string& layer_name);
+
+ private:
+  void Init(const NetParameter& param);
+  void AppendTop(const NetParameter& param, int layer_id, int top_id,
+                 std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
+  int AppendBottom(const NetParameter& param, int layer_id, int bottom_id,
+                   std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
+  void AppendParam(const NetParameter& param, int layer_id, int param_id);
+
+  std::string name_;
+  Phase phase_ = TRAIN;
+  vector<shared_ptr<Layer<Dtype>>> layers_;
+  vector<std::string> layer_names_;
+  std::map<std::string, int> layer_names_index_;
+  vector<bool> layer_need_backward_;
+  vector<shared_ptr<Blob<Dtype>>> blobs_;
+  vector<std::string> blob_names_;
+  std::map<std::string, int> blob_names_index_;
+  vector<bool> blob_need_backward_;
+  vector<vector<Blob<Dtype>*>> bottom_vecs_;
+  vector<vector<int>> bottom_id_vecs_;
+  vector<vector<bool>> bottom_need_backward_;
+  vector<vector<Blob<Dtype>*>> top_vecs_;
+  vector<vector<int>> top_id_vecs_;
+  vector<Dtype> blob_loss_weights_;
+  vector<vector<int>> param_id_vecs_;
+  vector<int> param_owners_;
+  vector<std::string> param_display_names_;
+  vector<std::pair<int, int>> param_layer_indices_;
+  std::map<std::string, int> param_names_index_;
+  vector<int> net_input_blob_indices_;
+  vector<int> net_output_blob_indices_;
+  vector<Blob<Dtype>*> net_input_blobs_;
+  vector<Blob<Dtype>*> net_output_blobs_;
+  vector<shared_ptr<Blob<Dtype>>> params_;
+  vector<Blob<Dtype>*> learnable_params_;
+  vector<int> learnable_param_ids_;
+  vector<float> params_lr_;
+  vector<bool> has_params_lr_;
+  vector<float> params_weight_decay_;
+  vector<bool> has_params_decay_;
+  bool debug_info_ = false;
+};
+
+// Turns legacy net inputs (`input:` with `input_shape` or `input_dim`) into an
+// Input layer at the front, and rejects the V0/V1 `layers {}` form with a clear error.
+void UpgradeNetInputs(NetParameter* param);
+// Inserts Split layers for blobs read by more than one layer.
+void InsertSplits(const NetParameter& param, NetParameter* param_split);
+std::string SplitBlobName(const std::string& layer_name, const std::string& blob_name,
+                          int blob_idx, int split_idx);
+
+}  // namespace caffe

@@ -1,0 +1,334 @@
+#include "caffe/blob.hpp"
+
+#include <sstream>
+
+#include "caffe/util/math_functions.hpp"
+
+namespace caffe {
+
+template <typename Dtype>
+void Blob<Dtype>::Reshape(const vector<int>& shape) {
+  CAFFE_ENFORCE_AS(ShapeError, shape.size() <= kMaxBlobAxes, "blob shape has ", shape.size(),
+                   " axes; at most ", kMaxBlobAxes, " are supported");
+  int64_t count = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    CAFFE_ENFORCE_AS(ShapeError, shape[i] >= 0, "blob shape (", str_cat(shape.size()),
+                     " axes) has a negative size ", shape[i], " on axis ", i);
+    count *= shape[i];
+    CAFFE_ENFORCE_AS(ShapeError, count <= INT_MAX, "blob of shape with ", shape.size(),
+                     " axes is too large (more than INT_MAX elements)");
+  }
+  shape_ = shape;
+  count_ = static_cast<int>(count);
+  if (static_cast<size_t>(count_) > capacity_ || !data_) {
+    capacity_ = count_;
+    data_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
+    diff_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
+  }
+}
+
+template <typename Dtype>
+void Blob<Dtype>::Reshape(const BlobShape& shape) {
+  vector<int> dims(shape.dim_size());
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    CAFFE_ENFORCE_AS(ShapeError, shape.dim(i) <= INT_MAX && shape.dim(i) >= 0,
+                     "blob dimension ", shape.dim(i), " on axis ", i, " is out of range");
+    dims[i] = static_cast<int>(shape.dim(i));
+  }
+  Reshape(dims);
+}
+
+template <typename Dtype>
+void Blob<Dtype>::Reshape(int num, int channels, int height, int width) {
+  Reshape(vector<int>{num, channels, height, width});
+}
+
+template <typename Dtype>
+std::string Blob<Dtype>::shape_string() const {
+  std::ostringstream os;
+  for (int d : shape_) os << d << " ";
+  os << "(" << count_ << ")";
+  return os.str();
+}
+
+template <typename Dtype>
+int Blob<Dtype>::count(int start_axis, int end_axis) const {
+  CAFFE_ENFORCE_AS(ShapeError, 0 <= start_axis && start_axis <= end_axis && end_axis <= num_axes(),
+                   "axis range [", start_axis, ", ", end_axis, ") is invalid for a blob with ",
+                   num_axes(), " axes");
+  int c = 1;
+  for (int i = start_axis; i < end_axis; ++i) c *= shape_[i];
+  return c;
+}
+
+template <typename Dtype>
+int Blob<Dtype>::CanonicalAxisIndex(int axis_index) const {
+  CAFFE_ENFORCE_AS(ShapeError, axis_index >= -num_axes() && axis_index < num_axes(),
+                   "axis ", axis_index, " is out of range for a blob of shape ", shape_string(),
+                   " with ", num_axes(), " axes");
+  return axis_index < 0 ? axis_index + num_axes() : axis_index;
+}
+
+template <typename Dtype>
+int Blob<Dtype>::LegacyShape(int index) const {
+  CAFFE_ENFORCE_AS(ShapeError, num_axes() <= 4,
+                   "num/channels/height/width need a blob of at most 4 axes, this one is ",
+                   shape_string());
+  if (index >= num_axes() || index < -num_axes()) return 1;
+  return shape(index);
+}
+
+template <typename Dtype>
+int Blob<Dtype>::offset(int n, int c, int h, int w) const {
+  return ((n * channels() + c) * height() + h) * width() + w;
+}
+
+template <typename Dtype>
+int Blob<Dtype>::offset(const vector<int>& indices) const {
+  CAFFE_ENFORCE_AS(ShapeError, indices.size() <= shape_.size(), "too many indices for blob ",
+                   shape_string());
+  int off = 0;
+  for (int i = 0; i < num_axes(); ++i) {
+    off *= shape_[i];
+    if (i < static_cast<int>(indices.size())) off += indices[i];
+  }
+  return off;
+}
+
+template <typename Dtype>
+void Blob<Dtype>::CopyFrom(const Blob& source, bool copy_diff, bool reshape) {
+  if (source.count() != count_ || source.shape() != shape_) {
+    CAFFE_ENFORCE_AS(ShapeError, reshape, "cannot copy a blob of shape ", source.shape_string(),
+                     " into one of shape ", shape_string());
+    ReshapeLike(source);
+  }
+  const Dtype* src;
+  Dtype* dst;
+  if (Caffe::mode() == Caffe::GPU) {
+    src = copy_diff ? source.gpu_diff() : source.gpu_data();
+    dst = copy_diff ? mutable_gpu_diff() : mutable_gpu_data();
+  } else {
+    src = copy_diff ? source.cpu_diff() : source.cpu_data();
+    dst = copy_diff ? mutable_cpu_diff() : mutable_cpu_data();
+  }
+  caffe_copy(count_, src, dst);
+}
+
+template <typename Dtype>
+const Dtype* Blob<Dtype>::cpu_data() const {
+  CAFFE_ASSERT(data_);
+  return static_cast<const Dtype*>(data_->cpu_data());
+}
+template <typename Dtype>
+void Blob<Dtype>::set_cpu_data(Dtype* data) {
+  CAFFE_ASSERT(data_);
+  size_t size = count_ * sizeof(Dtype);
+  // Keep the diff valid if the data memory was shared in.
+  if (data_->size() != size) {
+    data_ = std::make_shared<SyncedMemory>(size);
+    diff_ = std::make_shared<SyncedMemory>(size);
+  }
+  data_->set_cpu_data(data);
+}
+template <typename Dtype>
+const Dtype* Blob<Dtype>::gpu_data() const {
+  CAFFE_ASSERT(data_);
+  return static_cast<const Dtype*>(data_->gpu_data());
+}
+template <typename Dtype>
+void Blob<Dtype>::set_gpu_data(Dtype* data) {
+  CAFFE_ASSERT(data_);
+  size_t size = count_ * sizeof(Dtype);
+  if (data_->size() != size) {
+    data_ = std::make_shared<SyncedMemory>(size);
+    diff_ = std::make_shared<SyncedMemory>(size);
+  }
+  data_->set_gpu_data(data);
+}
+template <typename Dtype>
+const Dtype* Blob<Dtype>::cpu_diff() const {
+  CAFFE_ASSERT(diff_);
+  return static_cast<const Dtype*>(diff_->cpu_data());
+}
+template <typename Dtype>
+const Dtype* Blob<Dtype>::gpu_diff() const {
+  CAFFE_ASSERT(diff_);
+  return static_cast<const Dtype*>(diff_->gpu_data());
+}
+template <typename Dtype>
+Dtype* Blob<Dtype>::mutable_cpu_data() {
+  CAFFE_ASSERT(data_);
+  return static_cast<Dtype*>(data_->mutable_cpu_data());
+}
+template <typename Dtype>
+Dtype* Blob<Dtype>::mutable_gpu_data() {
+  CAFFE_ASSERT(data_);
+  return static_cast<Dtype*>(data_->mutable_gpu_data());
+}
+template <typename Dtype>
+Dtype* Blob<Dtype>::mutable_cpu_diff() {
+  CAFFE_ASSERT(diff_);
+  return static_cast<Dtype*>(diff_->mutable_cpu_data());
+}
+template <typename Dtype>
+Dtype* Blob<Dtype>::mutable_gpu_diff() {
+  CAFFE_ASSERT(diff_);
+  return static_cast<Dtype*>(diff_->mutable_gpu_data());
+}
+
+template <typename Dtype>
+void Blob<Dtype>::ShareData(const Blob& other) {
+  CAFFE_ENFORCE_AS(ShapeError, count_ == other.count(), "cannot share data of a blob of shape ",
+                   other.shape_string(), " with one of shape ", shape_string());
+  data_ = other.data();
+}
+template <typename Dtype>
+void Blob<Dtype>::ShareDiff(const Blob& other) {
+  CAFFE_ENFORCE_AS(ShapeError, count_ == other.count(), "cannot share diff of a blob of shape ",
+                   other.shape_string(), " with one of shape ", shape_string());
+  diff_ = other.diff();
+}
+
+template <typename Dtype>
+bool Blob<Dtype>::head_on_gpu(const shared_ptr<SyncedMemory>& mem) const {
+  return mem && (mem->head() == SyncedMemory::HEAD_AT_GPU ||
+                 (mem->head() == SyncedMemory::SYNCED && Caffe::mode() == Caffe::GPU));
+}
+
+template <typename Dtype>
+void Blob<Dtype>::Update() {
+  if (!data_) return;
+  if (head_on_gpu(data_)) {
+#ifdef USE_CUDA
+    caffe_gpu_axpy<Dtype>(count_, Dtype(-1), gpu_diff(), mutable_gpu_data());
+#endif
+  } else if (data_->head() != SyncedMemory::UNINITIALIZED) {
+    caffe_axpy<Dtype>(count_, Dtype(-1), cpu_diff(), mutable_cpu_data());
+  }
+}
+
+#define BLOB_REDUCTION(name, mem, getter_gpu, getter_cpu, gpu_call, cpu_expr) \
+  template <typename Dtype>                                                    \
+  Dtype Blob<Dtype>::name() const {                                            \
+    if (!mem || mem->head() == SyncedMemory::UNINITIALIZED) return Dtype(0);  \
+    if (head_on_gpu(mem)) {                                                    \
+      Dtype r = 0;                                                             \
+      gpu_call;                                                                \
+      return r;                                                                \
+    }                                                                          \
+    return cpu_expr;                                                           \
+  }
+#ifdef USE_CUDA
+#define GPU_OR_NOTHING(x) x
+#else
+#define GPU_OR_NOTHING(x) (void)0
+#endif
+BLOB_REDUCTION(asum_data, data_, gpu_data, cpu_data,
+               GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_data(), &r)),
+               caffe_cpu_asum(count_, cpu_data()))
+BLOB_REDUCTION(asum_diff, diff_, gpu_diff, cpu_diff,
+               GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_diff(), &r)),
+               caffe_cpu_asum(count_, cpu_diff()))
+BLOB_REDUCTION(sumsq_data, data_, gpu_data, cpu_data,
+               GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_data(), gpu_data(), &r)),
+               caffe_cpu_dot(count_, cpu_data(), cpu_data()))
+BLOB_REDUCTION(sumsq_diff, diff_, gpu_diff, cpu_diff,
+               GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_diff(), gpu_diff(), &r)),
+               caffe_cpu_dot(count_, cpu_diff(), cpu_diff()))
+#undef BLOB_REDUCTION
+
+template <typename Dtype>
+void Blob<Dtype>::scale_data(Dtype s) {
+  if (!data_) return;
+  if (head_on_gpu(data_)) {
+    GPU_OR_NOTHING(caffe_gpu_scal(count_, s, mutable_gpu_data()));
+  } else {
+    caffe_scal(count_, s, mutable_cpu_data());
+  }
+}
+template <typename Dtype>
+void Blob<Dtype>::scale_diff(Dtype s) {
+  if (!diff_) return;
+  if (head_on_gpu(diff_)) {
+    GPU_OR_NOTHING(caffe_gpu_scal(count_, s, mutable_gpu_diff()));
+  } else {
+    caffe_scal(count_, s, mutable_cpu_diff());
+  }
+}
+#undef GPU_OR_NOTHING
+
+template <typename Dtype>
+bool Blob<Dtype>::ShapeEquals(const BlobProto& other) const {
+  if (other.has_num() || other.has_channels() || other.has_height() || other.has_width()) {
+    // Legacy 4-D blob protos: compare through the legacy accessors.
+    return num_axes() <= 4 && LegacyShape(-4) == other.num() &&
+           LegacyShape(-3) == other.channels() && LegacyShape(-2) == other.height() &&
+           LegacyShape(-1) == other.width();
+  }
+  vector<int> other_shape(other.shape().dim_size());
+  for (int i = 0; i < other.shape().dim_size(); ++i) other_shape[i] = other.shape().dim(i);
+  return shape_ == other_shape;
+}
+
+template <typename Dtype>
+void Blob<Dtype>::FromProto(const BlobProto& proto, bool reshape) {
+  vector<int> shape;
+  if (proto.has_num() || proto.has_channels() || proto.has_height() || proto.has_width()) {
+    shape = {proto.num(), proto.channels(), proto.height(), proto.width()};
+  } else {
+    for (int i = 0; i < proto.shape().dim_size(); ++i) shape.push_back(proto.shape().dim(i));
+  }
+  if (reshape) {
+    Reshape(shape);
+  } else {
+    CAFFE_ENFORCE_AS(ShapeError, ShapeEquals(proto), "stored blob shape does not match: expected ",
+                     shape_string());
+  }
+  Dtype* data = mutable_cpu_data();
+  if (proto.double_data_size() > 0) {
+    CAFFE_ENFORCE_AS(FileError, proto.double_data_size() == count_, "stored blob has ",
+                     proto.double_data_size(), " values, shape ", shape_string(), " needs ", count_);
+    for (int i = 0; i < count_; ++i) data[i] = proto.double_data(i);
+  } else {
+    CAFFE_ENFORCE_AS(FileError, proto.data_size() == count_, "stored blob has ", proto.data_size(),
+                     " values, shape ", shape_string(), " needs ", count_);
+    for (int i = 0; i < count_; ++i) data[i] = proto.data(i);
+  }
+  if (proto.double_diff_size() > 0) {
+    CAFFE_ENFORCE_AS(FileError, proto.double_diff_size() == count_, "stored blob diff size mismatch");
+    Dtype* diff = mutable_cpu_diff();
+    for (int i = 0; i < count_; ++i) diff[i] = proto.double_diff(i);
+  } else if (proto.diff_size() > 0) {
+    CAFFE_ENFORCE_AS(FileError, proto.diff_size() == count_, "stored blob diff size mismatch");
+    Dtype* diff = mutable_cpu_diff();
+    for (int i = 0; i < count_; ++i) diff[i] = proto.diff(i);
+  }
+}
+
+template <typename Dtype>
+void Blob<Dtype>::ToProto(BlobProto* proto, bool write_diff) const {
+  proto->clear_shape();
+  for (int d : shape_) proto->mutable_shape()->add_dim(d);
+  proto->clear_data();
+  proto->clear_diff();
+  proto->clear_double_data();
+  proto->clear_double_diff();
+  const Dtype* data = cpu_data();
+  if constexpr (std::is_same<Dtype, double>::value) {
+    for (int i = 0; i < count_; ++i) proto->add_double_data(data[i]);
+  } else {
+    for (int i = 0; i < count_; ++i) proto->add_data(data[i]);
+  }
+  if (write_diff) {
+    const Dtype* diff = cpu_diff();
+    if constexpr (std::is_same<Dtype, double>::value) {
+      for (int i = 0; i < count_; ++i) proto->add_double_diff(diff[i]);
+    } else {
+      for (int i = 0; i < count_; ++i) proto->add_diff(diff[i]);
+    }
+  }
+}
+
+INSTANTIATE_CLASS(Blob);
+
+}  // namespace caffe

@@ -1,0 +1,139 @@
+#include "caffe/common.hpp"
+
+#include <mutex>
+
+namespace caffe {
+
+void GlobalInit(int* argc, char*** argv) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    FLAGS_logtostderr = 1;
+    FLAGS_colorlogtostderr = 0;
+    if (!google::IsGoogleLoggingInitialized()) {
+      google::InitGoogleLogging(argc && *argc > 0 ? (*argv)[0] : "caffe");
+    }
+  });
+}
+
+Caffe& Caffe::Get() {
+  // One instance per thread, as in Caffe: the mode and handles are per-thread state.
+  thread_local Caffe instance;
+  return instance;
+}
+
+Caffe::Caffe() : rng_(std::random_device{}()) {}
+
+bool Caffe::cuda_built() {
+#ifdef USE_CUDA
+  return true;
+#else
+  return false;
+#endif
+}
+
+int Caffe::DeviceCount() {
+#ifdef USE_CUDA
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky "no driver" error
+    return 0;
+  }
+  return count;
+#else
+  return 0;
+#endif
+}
+
+void Caffe::set_mode(Brew mode) {
+  if (mode == GPU) {
+    CAFFE_ENFORCE_AS(DeviceError, cuda_built(),
+                     "GPU mode requested, but this build of caffe has no CUDA support "
+                     "(rebuild with nvcc available and USE_CUDA=ON)");
+    CAFFE_ENFORCE_AS(DeviceError, DeviceCount() > 0,
+                     "GPU mode requested, but no CUDA device is visible on this machine");
+  }
+  Get().mode_ = mode;
+}
+
+void Caffe::set_device(int device_id) {
+  int count = DeviceCount();
+  CAFFE_ENFORCE_AS(DeviceError, cuda_built(),
+                   "set_device(", device_id, "): this build of caffe has no CUDA support");
+  CAFFE_ENFORCE_AS(DeviceError, device_id >= 0 && device_id < count, "set_device(", device_id,
+                   "): there are ", count, " CUDA devices on this machine");
+#ifdef USE_CUDA
+  Caffe& c = Get();
+  if (c.device_ == device_id && c.cublas_) return;
+  CUDA_CHECK(cudaSetDevice(device_id));
+  if (c.cublas_) cublasDestroy(c.cublas_);
+  if (c.curand_) curandDestroyGenerator(c.curand_);
+  c.cublas_ = nullptr;
+  c.curand_ = nullptr;
+  c.device_ = device_id;
+#endif
+}
+
+void Caffe::set_random_seed(uint64_t seed) {
+  Caffe& c = Get();
+  c.seed_ = seed;
+  c.rng_.seed(seed);
+#ifdef USE_CUDA
+  if (c.curand_) {
+    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, seed));
+    CURAND_CHECK(curandSetGeneratorOffset(c.curand_, 0));
+  }
+#endif
+}
+
+void Caffe::DeviceQuery() {
+#ifdef USE_CUDA
+  int count = DeviceCount();
+  CAFFE_ENFORCE_AS(DeviceError, count > 0, "device_query: no CUDA device is visible");
+  cudaDeviceProp prop;
+  CUDA_CHECK(cudaGetDeviceProperties(&prop, Get().device_));
+  LOG(INFO) << "Device id:                     " << Get().device_;
+  LOG(INFO) << "Name:                          " << prop.name;
+  LOG(INFO) << "Compute capability:            " << prop.major << "." << prop.minor;
+  LOG(INFO) << "Total global memory:           " << prop.totalGlobalMem;
+  LOG(INFO) << "Multiprocessors:               " << prop.multiProcessorCount;
+  LOG(INFO) << "Max threads per block:         " << prop.maxThreadsPerBlock;
+  LOG(INFO) << "Shared memory per block:       " << prop.sharedMemPerBlock;
+  LOG(INFO) << "Warp size:                     " << prop.warpSize;
+#else
+  CAFFE_THROW_AS(DeviceError, "device_query: this build of caffe has no CUDA support");
+#endif
+}
+
+#ifdef USE_CUDA
+cublasHandle_t Caffe::cublas_handle() {
+  Caffe& c = Get();
+  if (!c.cublas_) CUBLAS_CHECK(cublasCreate(&c.cublas_));
+  return c.cublas_;
+}
+
+curandGenerator_t Caffe::curand_generator() {
+  Caffe& c = Get();
+  if (!c.curand_) {
+    CURAND_CHECK(curandCreateGenerator(&c.curand_, CURAND_RNG_PSEUDO_DEFAULT));
+    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seed_ ? c.seed_ : c.rng_()));
+  }
+  return c.curand_;
+}
+
+const char* cublasGetErrorString(cublasStatus_t error) {
+  switch (error) {
+    case CUBLAS_STATUS_SUCCESS: return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED: return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED: return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE: return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH: return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR: return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED: return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR: return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED: return "CUBLAS_STATUS_NOT_SUPPORTED";
+    default: return "unknown cuBLAS status";
+  }
+}
+#endif
+
+}  // namespace caffe
