@@ -1,0 +1,118 @@
+"""Helpers for layer tests: build a one-layer net around numpy inputs, run it, and
+compare its analytic gradients with central finite differences.
+
+Typical use::
+
+    from caffe_test_utils import layer_forward, check_gradient
+    tops = layer_forward('type: "ReLU" relu_param { negative_slope: 0.1 }',
+                         {'x': x})                       # -> {'out': array}
+    check_gradient('type: "ReLU"', {'x': x})             # asserts
+
+`layer_text` is the body of a `layer { ... }` block without name/bottom/top (they are
+added: bottoms named after the dict keys, tops `out`, `out1`, ... — pass `tops=[...]`
+to choose names or counts). Gradients are checked in float64.
+"""
+import os
+import tempfile
+
+import numpy as np
+
+import caffe
+
+
+def _net_text(layer_text, bottoms, tops, force_backward=True):
+    lines = ['name: "test"']
+    if force_backward:
+        lines.append('force_backward: true')
+    if bottoms:
+        lines.append('layer { name: "input" type: "Input"')
+        for name in bottoms:
+            lines.append(f'  top: "{name}"')
+        lines.append('  input_param {')
+        for arr in bottoms.values():
+            dims = ' '.join(f'dim: {d}' for d in np.shape(arr))
+            lines.append(f'    shape {{ {dims} }}')
+        lines.append('  } }')
+    lines.append('layer { name: "layer"')
+    for name in bottoms:
+        lines.append(f'  bottom: "{name}"')
+    for name in tops:
+        lines.append(f'  top: "{name}"')
+    lines.append('  ' + layer_text)
+    lines.append('}')
+    return '\n'.join(lines)
+
+
+def layer_net(layer_text, bottoms, tops=('out',), dtype=np.float64, phase=caffe.TRAIN,
+              force_backward=True):
+    """Builds a net Input -> layer and loads `bottoms` (name -> array) into it."""
+    text = _net_text(layer_text, bottoms, tops, force_backward)
+    with tempfile.NamedTemporaryFile('w', suffix='.prototxt', delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        net = caffe.Net(path, phase, dtype=dtype)
+    finally:
+        os.unlink(path)
+    for name, arr in bottoms.items():
+        net.blobs[name].data[...] = arr
+    return net
+
+
+def layer_forward(layer_text, bottoms, tops=('out',), dtype=np.float32, phase=caffe.TEST):
+    """Runs the layer forward once and returns {top name: array copy}."""
+    net = layer_net(layer_text, bottoms, tops, dtype=dtype, phase=phase, force_backward=False)
+    net.forward()
+    return {t: net.blobs[t].data.copy() for t in tops}
+
+
+def _objective(net, tops, weights):
+    net.forward()
+    return sum(float(np.sum(net.blobs[t].data * w)) for t, w in zip(tops, weights))
+
+
+def check_gradient(layer_text, bottoms, tops=('out',), check_bottoms=None, check_params=True,
+                   eps=1e-6, rtol=1e-5, atol=1e-7, seed=1701, phase=caffe.TRAIN,
+                   top_weights=None):
+    """Asserts that the layer's backward matches central differences of
+    L = sum_t <top_t, R_t> (R_t random, fixed) for each checked bottom and param.
+
+    check_bottoms: names of bottoms to check (default: all). Parameter blobs are
+    checked when check_params is true. Returns the net for further inspection.
+    """
+    net = layer_net(layer_text, bottoms, tops, dtype=np.float64, phase=phase)
+    rng = np.random.RandomState(seed)
+    net.forward()
+    if top_weights is None:
+        top_weights = [rng.uniform(-1, 1, net.blobs[t].data.shape) for t in tops]
+    targets = [(name, net.blobs[name]) for name in (check_bottoms if check_bottoms is not None
+                                                    else list(bottoms))]
+    if check_params:
+        for i, p in enumerate(net.params.get('layer', [])):
+            targets.append((f'param{i}', p))
+
+    def analytic():
+        net.forward()
+        for t, w in zip(tops, top_weights):
+            net.blobs[t].diff[...] = w
+        for _, blob in targets:
+            blob.diff[...] = 0
+        net.backward()
+        return [blob.diff.copy() for _, blob in targets]
+
+    grads = analytic()
+    for (name, blob), grad in zip(targets, grads):
+        data = blob.data
+        numeric = np.zeros_like(grad)
+        flat = data.reshape(-1)
+        for i in range(flat.size):
+            orig = flat[i]
+            flat[i] = orig + eps
+            plus = _objective(net, tops, top_weights)
+            flat[i] = orig - eps
+            minus = _objective(net, tops, top_weights)
+            flat[i] = orig
+            numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, rtol=rtol, atol=atol,
+                                   err_msg=f'gradient of {name} does not match finite differences')
+    return net
