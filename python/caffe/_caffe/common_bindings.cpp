@@ -4,6 +4,8 @@
 #include "bindings.hpp"
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
+#include "caffe/proto/caffe.pb.h"
+#include "caffe/util/io.hpp"
 
 namespace caffe_py {
 
@@ -57,6 +59,18 @@ void bind_common(py::module_& m) {
   m.def("set_solver_count", &caffe::Caffe::set_solver_count);
   m.def("solver_count", &caffe::Caffe::solver_count);
   m.def("set_solver_rank", [](int) {});
+  // Parses prototxt with the C++ parser (the one nets and solvers use) and returns the
+  // message serialized, so Python can inspect it with caffe.proto.caffe_pb2.
+  m.def("_parse_text", [](const std::string& text, const std::string& kind) {
+    std::unique_ptr<google::protobuf::Message> msg;
+    if (kind == "net") msg.reset(new caffe::NetParameter);
+    else if (kind == "solver") msg.reset(new caffe::SolverParameter);
+    else throw py::value_error("kind must be 'net' or 'solver'");
+    caffe::ParseProtoFromText(text, msg.get(), "<" + kind + " text>");
+    std::string bytes;
+    msg->SerializeToString(&bytes);
+    return py::bytes(bytes);
+  }, py::arg("text"), py::arg("kind") = "net");
   m.attr("TRAIN") = static_cast<int>(caffe::TRAIN);
   m.attr("TEST") = static_cast<int>(caffe::TEST);
 }
