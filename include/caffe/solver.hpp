@@ -53,6 +53,9 @@ class Solver {
   // Writes <prefix>_iter_N.caffemodel and <prefix>_iter_N.solverstate.
   void Snapshot();
   void TestAll();
+  // Applies one update to the training net's parameters from their gradients (for
+  // scripts that run forward/backward themselves).
+  virtual void ApplyUpdate() = 0;
 
   // The function asked once per iteration whether to stop or snapshot (signals).
   void SetActionFunction(ActionCallback func) { action_request_function_ = std::move(func); }
@@ -88,8 +91,6 @@ class Solver {
   void LogOutputs(const char* what, const vector<int>& output_ids, const vector<Dtype>& values,
                   const Net<Dtype>& net) const;
 
-  // Applies one update to the training net's parameters from their gradients.
-  virtual void ApplyUpdate() = 0;
   // Adds the concrete solver's history to state (iter and learned_net are filled in).
   virtual void SaveSolverState(SolverState* state) const = 0;
   // Checks that state fits this solver and net; throws before anything changes.

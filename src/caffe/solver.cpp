@@ -26,6 +26,15 @@ void resolve_beside(const std::string& anchor_file, std::string* path) {
   if (FileExists(candidate)) *path = candidate;
 }
 
+// Reads a net prototxt named by the solver; errors say which solver field named it.
+void read_net_file(const std::string& path, const char* field, NetParameter* param) {
+  try {
+    ReadProtoFromTextFile(path, param);
+  } catch (const FileError& e) {
+    CAFFE_THROW_AS(FileError, "solver field ", field, ": ", e.what());
+  }
+}
+
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -140,13 +149,13 @@ void Solver<Dtype>::InitTrainNet() {
     net_param.CopyFrom(param_.train_net_param());
   } else if (param_.has_train_net()) {
     LOG(INFO) << "Creating training net from train_net file: " << param_.train_net();
-    ReadProtoFromTextFile(param_.train_net(), &net_param);
+    read_net_file(param_.train_net(), "train_net", &net_param);
   } else if (param_.has_net_param()) {
     LOG(INFO) << "Creating training net specified in net_param.";
     net_param.CopyFrom(param_.net_param());
   } else {
     LOG(INFO) << "Creating training net from net file: " << param_.net();
-    ReadProtoFromTextFile(param_.net(), &net_param);
+    read_net_file(param_.net(), "net", &net_param);
   }
   // Precedence: TRAIN, then the net file's own state, then the solver's train_state.
   NetState state;
@@ -185,7 +194,7 @@ void Solver<Dtype>::InitTestNets() {
     sources[k] = "test_net_param";
   }
   for (int i = 0; i < param_.test_net_size(); ++i, ++k) {
-    ReadProtoFromTextFile(param_.test_net(i), &net_params[k]);
+    read_net_file(param_.test_net(i), "test_net", &net_params[k]);
     sources[k] = "test_net file " + param_.test_net(i);
   }
   for (; k < num_instances; ++k) {
@@ -193,7 +202,7 @@ void Solver<Dtype>::InitTestNets() {
       net_params[k] = param_.net_param();
       sources[k] = "net_param";
     } else {
-      ReadProtoFromTextFile(param_.net(), &net_params[k]);
+      read_net_file(param_.net(), "net", &net_params[k]);
       sources[k] = "net file " + param_.net();
     }
   }
