@@ -112,6 +112,8 @@ int cmd_train() {
   CAFFE_ENFORCE_AS(ParseError, !FLAGS_solver.empty(), "train needs a solver definition: -solver=solver.prototxt");
   CAFFE_ENFORCE_AS(ParseError, FLAGS_snapshot.empty() || FLAGS_weights.empty(),
                    "give -snapshot to resume training or -weights to fine-tune, not both");
+  const auto sigint_effect = caffe::SolverActionFromString(FLAGS_sigint_effect, "sigint_effect");
+  const auto sighup_effect = caffe::SolverActionFromString(FLAGS_sighup_effect, "sighup_effect");
   caffe::SolverParameter solver_param;
   caffe::ReadSolverParamsFromTextFile(FLAGS_solver, &solver_param);
   solver_param.mutable_train_state()->set_level(FLAGS_level);
@@ -130,9 +132,7 @@ int cmd_train() {
   }
   use_devices(get_gpus(), "train");
 
-  caffe::SignalHandler signal_handler(
-      caffe::SolverActionFromString(FLAGS_sigint_effect, "sigint_effect"),
-      caffe::SolverActionFromString(FLAGS_sighup_effect, "sighup_effect"));
+  caffe::SignalHandler signal_handler(sigint_effect, sighup_effect);
   if (!FLAGS_snapshot.empty()) {
     solver_param.clear_weights();
   } else if (!FLAGS_weights.empty()) {
