@@ -330,3 +330,37 @@ def test_gpu_matches_cpu(tmp_path, kind):
         caffe.set_mode_cpu()
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_unwritable_snapshot_prefix(tmp_path):
+    with pytest.raises(caffe.FileError, match='snapshot_prefix .*does its directory exist'):
+        make_solver(tmp_path, snapshot=10, snapshot_prefix='"%s"' % (tmp_path / 'no' / 'dir' / 's'))
+
+
+INTERRUPT = """
+import sys, numpy as np
+sys.path[:0] = {path!r}
+import caffe
+solver = caffe.SGDSolver({solver!r})
+print('ready', flush=True)
+try:
+    solver.step(10 ** 9)
+except KeyboardInterrupt:
+    print('interrupted at', solver.iter, flush=True)
+"""
+
+
+def test_ctrl_c_interrupts_step(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    solver = write_solver(tmp_path)
+    script = INTERRUPT.format(path=sys.path, solver=str(solver))
+    proc = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout.readline().strip() == 'ready'
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert out.startswith('interrupted at ') and int(out.split()[-1]) > 0

@@ -378,7 +378,12 @@ void Solver<Dtype>::CheckSnapshotWritePermissions() {
   CAFFE_ENFORCE_AS(ParseError, param_.has_snapshot_prefix() && !param_.snapshot_prefix().empty(),
                    "solver: snapshot is set but snapshot_prefix is not");
   const std::string probe = SnapshotFilename(".tempfile");
-  WriteFileAtomically(probe, "");
+  try {
+    WriteFileAtomically(probe, "");
+  } catch (const FileError& e) {
+    CAFFE_THROW_AS(FileError, "solver: cannot write snapshots with snapshot_prefix '",
+                   param_.snapshot_prefix(), "' (does its directory exist?): ", e.what());
+  }
   std::remove(probe.c_str());
 }
 

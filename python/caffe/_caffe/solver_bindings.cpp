@@ -35,9 +35,12 @@ void run_interruptible(caffe::Solver<Dtype>& solver, F f) {
     pending->trace = py::reinterpret_steal<py::object>(trace);
     return caffe::SolverAction::STOP;
   });
-  {
+  try {
     py::gil_scoped_release release;
     f();
+  } catch (...) {
+    solver.SetActionFunction(nullptr);
+    throw;
   }
   solver.SetActionFunction(nullptr);
   if (pending->set()) {
