@@ -1,0 +1,52 @@
+// InnerProduct (fully connected): flattens the bottom's axes from `axis` on into a
+// vector x of length K and computes y = W x + b for each of the M leading positions.
+// W is num_output x K (K x num_output when transpose is set); b has num_output entries.
+#pragma once
+
+#include "caffe/layer.hpp"
+
+namespace caffe {
+
+template <typename Dtype>
+class InnerProductLayer : public Layer<Dtype> {
+ public:
+  explicit InnerProductLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
+  void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  const char* type() const override { return "InnerProduct"; }
+  int ExactNumBottomBlobs() const override { return 1; }
+  int ExactNumTopBlobs() const override { return 1; }
+
+ protected:
+  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
+    forward(bottom, top, false);
+  }
+  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                    const vector<Blob<Dtype>*>& bottom) override {
+    backward(top, propagate_down, bottom, false);
+  }
+#ifdef USE_CUDA
+  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
+    forward(bottom, top, true);
+  }
+  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                    const vector<Blob<Dtype>*>& bottom) override {
+    backward(top, propagate_down, bottom, true);
+  }
+#endif
+
+ private:
+  // One implementation for both sides: all the work is GEMM/GEMV (util/device_math.hpp).
+  void forward(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top, bool gpu);
+  void backward(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                const vector<Blob<Dtype>*>& bottom, bool gpu);
+
+  int M_ = 0;  // rows: product of the axes before `axis`
+  int K_ = 0;  // input length: product of the axes from `axis` on
+  int N_ = 0;  // num_output
+  bool bias_term_ = true;
+  bool transpose_ = false;
+  Blob<Dtype> bias_multiplier_;  // M_ ones
+};
+
+}  // namespace caffe
