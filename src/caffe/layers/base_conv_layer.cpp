@@ -10,7 +10,8 @@ namespace {
 // Reads one geometry setting given as a repeated field (one value, or one per spatial
 // axis) or as a pair of _h/_w fields; `def` applies when neither is given.
 struct AxisSetting {
-  const char* name;
+  const char* name;  // the repeated field's name; the pair is <base>_h / <base>_w
+  const char* base;
   const google::protobuf::RepeatedField<uint32_t>& values;
   bool has_h, has_w;
   uint32_t h, w;
@@ -19,8 +20,8 @@ struct AxisSetting {
 void parse_axis_setting(const AxisSetting& s, int def, const std::string& where, int out[2]) {
   if (s.has_h || s.has_w) {
     CAFFE_ENFORCE_AS(ParseError, s.values.size() == 0, where, "give either ", s.name, " or ",
-                     s.name, "_h/", s.name, "_w, not both");
-    CAFFE_ENFORCE_AS(ParseError, s.has_h && s.has_w, where, s.name, "_h and ", s.name,
+                     s.base, "_h/", s.base, "_w, not both");
+    CAFFE_ENFORCE_AS(ParseError, s.has_h && s.has_w, where, s.base, "_h and ", s.base,
                      "_w must be given together");
     out[0] = static_cast<int>(s.h);
     out[1] = static_cast<int>(s.w);
@@ -46,13 +47,13 @@ void BaseConvolutionLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
 
   CAFFE_ENFORCE_AS(ParseError, p.kernel_size_size() > 0 || p.has_kernel_h() || p.has_kernel_w(),
                    where, "convolution_param needs kernel_size or kernel_h and kernel_w");
-  parse_axis_setting({"kernel", p.kernel_size(), p.has_kernel_h(), p.has_kernel_w(),
+  parse_axis_setting({"kernel_size", "kernel", p.kernel_size(), p.has_kernel_h(), p.has_kernel_w(),
                       p.kernel_h(), p.kernel_w()}, 0, where, kernel_);
-  parse_axis_setting({"stride", p.stride(), p.has_stride_h(), p.has_stride_w(),
+  parse_axis_setting({"stride", "stride", p.stride(), p.has_stride_h(), p.has_stride_w(),
                       p.stride_h(), p.stride_w()}, 1, where, stride_);
-  parse_axis_setting({"pad", p.pad(), p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w()},
+  parse_axis_setting({"pad", "pad", p.pad(), p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w()},
                      0, where, pad_);
-  parse_axis_setting({"dilation", p.dilation(), false, false, 0, 0}, 1, where, dilation_);
+  parse_axis_setting({"dilation", "dilation", p.dilation(), false, false, 0, 0}, 1, where, dilation_);
   for (int i = 0; i < 2; ++i) {
     CAFFE_ENFORCE_AS(ParseError, kernel_[i] > 0, where, "kernel sizes must be positive, got ",
                      kernel_[0], "x", kernel_[1]);
