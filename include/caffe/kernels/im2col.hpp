@@ -24,6 +24,14 @@ CAFFE_HOST_DEVICE int conv_out_size(int in, int kernel, int pad, int stride, int
   return (in + 2 * pad - (dilation * (kernel - 1) + 1)) / stride + 1;
 }
 
+// Elements of the column buffer and of the image.
+CAFFE_HOST_DEVICE int64_t col_count(const ConvGeometry& g) {
+  return static_cast<int64_t>(g.channels) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;
+}
+CAFFE_HOST_DEVICE int64_t image_count(const ConvGeometry& g) {
+  return static_cast<int64_t>(g.channels) * g.height * g.width;
+}
+
 // One column-buffer element per call: i indexes the whole buffer.
 template <typename Dtype>
 struct Im2colOp {

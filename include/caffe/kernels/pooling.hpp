@@ -49,6 +49,38 @@ CAFFE_HOST_DEVICE int pool_window(int p, int kernel, int pad, int stride, int in
   return padded_len;
 }
 
+// The window of top element i: its plane (n * C + c), the window clipped to the image
+// ([hs, he) x [ws, we)), and its area within the padded image.
+struct TopWindow {
+  int64_t plane;
+  int hs, he, ws, we, area;
+};
+CAFFE_HOST_DEVICE TopWindow top_window(const PoolGeometry& g, int64_t i) {
+  TopWindow t;
+  const int pw = static_cast<int>(i % g.pooled_w);
+  const int ph = static_cast<int>((i / g.pooled_w) % g.pooled_h);
+  t.plane = i / (static_cast<int64_t>(g.pooled_w) * g.pooled_h);
+  t.area = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &t.hs, &t.he) *
+           pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &t.ws, &t.we);
+  return t;
+}
+
+// Bottom element i (row h, column w of its plane) and the top elements
+// [ph0, ph1) x [pw0, pw1) whose windows contain it.
+struct BottomCover {
+  int64_t plane;
+  int h, w, ph0, ph1, pw0, pw1;
+};
+CAFFE_HOST_DEVICE BottomCover bottom_cover(const PoolGeometry& g, int64_t i) {
+  BottomCover b;
+  b.w = static_cast<int>(i % g.width);
+  b.h = static_cast<int>((i / g.width) % g.height);
+  b.plane = i / (static_cast<int64_t>(g.width) * g.height);
+  covering_windows(b.h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &b.ph0, &b.ph1);
+  covering_windows(b.w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &b.pw0, &b.pw1);
+  return b;
+}
+
 // top = max over the window; mask = the winner's index h * W + w within its plane (the
 // first one on ties), or -1 (and top = 0) for a window with no pixel in the image.
 template <typename Dtype>
@@ -58,17 +90,12 @@ struct MaxPoolForward {
   Dtype* mask;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const int pw = static_cast<int>(i % g.pooled_w);
-    const int ph = static_cast<int>((i / g.pooled_w) % g.pooled_h);
-    const int64_t plane = i / (static_cast<int64_t>(g.pooled_w) * g.pooled_h);
-    const Dtype* x = bottom + plane * g.height * g.width;
-    int hs, he, ws, we;
-    pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he);
-    pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
+    const TopWindow t = top_window(g, i);
+    const Dtype* x = bottom + t.plane * g.height * g.width;
     int best = -1;
     Dtype best_val = 0;
-    for (int h = hs; h < he; ++h) {
-      for (int w = ws; w < we; ++w) {
+    for (int h = t.hs; h < t.he; ++h) {
+      for (int w = t.ws; w < t.we; ++w) {
         const int idx = h * g.width + w;
         if (best < 0 || x[idx] > best_val) {
           best = idx;
@@ -89,17 +116,12 @@ struct MaxPoolBackward {
   Dtype* bottom_diff;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const int w = static_cast<int>(i % g.width);
-    const int h = static_cast<int>((i / g.width) % g.height);
-    const int64_t plane = i / (static_cast<int64_t>(g.width) * g.height);
-    const int64_t offset = plane * g.pooled_h * g.pooled_w;
-    const int idx = h * g.width + w;
-    int ph0, ph1, pw0, pw1;
-    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
-    covering_windows(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
+    const BottomCover b = bottom_cover(g, i);
+    const int64_t offset = b.plane * g.pooled_h * g.pooled_w;
+    const int idx = b.h * g.width + b.w;
     Dtype sum = 0;
-    for (int ph = ph0; ph < ph1; ++ph) {
-      for (int pw = pw0; pw < pw1; ++pw) {
+    for (int ph = b.ph0; ph < b.ph1; ++ph) {
+      for (int pw = b.pw0; pw < b.pw1; ++pw) {
         const int64_t t = offset + ph * g.pooled_w + pw;
         if (static_cast<int>(mask[t]) == idx) sum += top_diff[t];
       }
@@ -115,17 +137,12 @@ struct AvePoolForward {
   Dtype* top;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const int pw = static_cast<int>(i % g.pooled_w);
-    const int ph = static_cast<int>((i / g.pooled_w) % g.pooled_h);
-    const int64_t plane = i / (static_cast<int64_t>(g.pooled_w) * g.pooled_h);
-    const Dtype* x = bottom + plane * g.height * g.width;
-    int hs, he, ws, we;
-    const int area = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he) *
-                     pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
+    const TopWindow t = top_window(g, i);
+    const Dtype* x = bottom + t.plane * g.height * g.width;
     Dtype sum = 0;
-    for (int h = hs; h < he; ++h)
-      for (int w = ws; w < we; ++w) sum += x[h * g.width + w];
-    top[i] = sum / area;
+    for (int h = t.hs; h < t.he; ++h)
+      for (int w = t.ws; w < t.we; ++w) sum += x[h * g.width + w];
+    top[i] = sum / t.area;
   }
 };
 
@@ -136,20 +153,13 @@ struct AvePoolBackward {
   Dtype* bottom_diff;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const int w = static_cast<int>(i % g.width);
-    const int h = static_cast<int>((i / g.width) % g.height);
-    const int64_t plane = i / (static_cast<int64_t>(g.width) * g.height);
-    const Dtype* dy = top_diff + plane * g.pooled_h * g.pooled_w;
-    int ph0, ph1, pw0, pw1;
-    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
-    covering_windows(w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &pw0, &pw1);
+    const BottomCover b = bottom_cover(g, i);
+    const int64_t offset = b.plane * g.pooled_h * g.pooled_w;
     Dtype sum = 0;
-    int s, e;
-    for (int ph = ph0; ph < ph1; ++ph) {
-      const int area_h = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &s, &e);
-      for (int pw = pw0; pw < pw1; ++pw) {
-        const int area_w = pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &s, &e);
-        sum += dy[ph * g.pooled_w + pw] / (area_h * area_w);
+    for (int ph = b.ph0; ph < b.ph1; ++ph) {
+      for (int pw = b.pw0; pw < b.pw1; ++pw) {
+        const int64_t t = offset + ph * g.pooled_w + pw;
+        sum += top_diff[t] / top_window(g, t).area;
       }
     }
     bottom_diff[i] = sum;

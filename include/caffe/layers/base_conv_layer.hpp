@@ -6,15 +6,15 @@
 // Two spatial axes (after the channel axis) are supported; N-d input raises ShapeError.
 #pragma once
 
-#include "caffe/layer.hpp"
+#include "caffe/layers/blas_layer.hpp"
 #include "caffe/util/im2col.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class BaseConvolutionLayer : public Layer<Dtype> {
+class BaseConvolutionLayer : public BlasLayer<Dtype> {
  public:
-  explicit BaseConvolutionLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
+  explicit BaseConvolutionLayer(const LayerParameter& param) : BlasLayer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   int MinBottomBlobs() const override { return 1; }
@@ -22,27 +22,6 @@ class BaseConvolutionLayer : public Layer<Dtype> {
   bool EqualNumBottomTopBlobs() const override { return true; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    forward(bottom, top, false);
-  }
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    backward(top, propagate_down, bottom, false);
-  }
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    forward(bottom, top, true);
-  }
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    backward(top, propagate_down, bottom, true);
-  }
-#endif
-  // The whole pass, on the host (gpu = false) or the device: the work is im2col and GEMM.
-  virtual void forward(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top,
-                       bool gpu) = 0;
-  virtual void backward(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                        const vector<Blob<Dtype>*>& bottom, bool gpu) = 0;
   // true when im2col runs on the top (deconvolution) rather than the bottom.
   virtual bool reverse_dimensions() const = 0;
   // Sets output_shape_ (the top's spatial sizes) from the bottom's; throws when empty.
@@ -80,6 +59,9 @@ class BaseConvolutionLayer : public Layer<Dtype> {
   int conv_in_channels_ = 0, conv_out_channels_ = 0;
   int kernel_dim_ = 0, weight_offset_ = 0, col_offset_ = 0, output_offset_ = 0;
   int conv_out_spatial_dim_ = 0;
+  // The im2col columns of input: the col buffer filled from it, or input itself for 1x1.
+  const Dtype* columns(const Dtype* input, bool gpu);
+
   ConvGeometry col_geometry_{};
   Blob<Dtype> col_buffer_;
   Blob<Dtype> bias_multiplier_;

@@ -3,14 +3,14 @@
 // W is num_output x K (K x num_output when transpose is set); b has num_output entries.
 #pragma once
 
-#include "caffe/layer.hpp"
+#include "caffe/layers/blas_layer.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class InnerProductLayer : public Layer<Dtype> {
+class InnerProductLayer : public BlasLayer<Dtype> {
  public:
-  explicit InnerProductLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
+  explicit InnerProductLayer(const LayerParameter& param) : BlasLayer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   const char* type() const override { return "InnerProduct"; }
@@ -18,29 +18,12 @@ class InnerProductLayer : public Layer<Dtype> {
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    forward(bottom, top, false);
-  }
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    backward(top, propagate_down, bottom, false);
-  }
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    forward(bottom, top, true);
-  }
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    backward(top, propagate_down, bottom, true);
-  }
-#endif
+  void forward(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top,
+               bool gpu) override;
+  void backward(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                const vector<Blob<Dtype>*>& bottom, bool gpu) override;
 
  private:
-  // One implementation for both sides: all the work is GEMM/GEMV (util/device_math.hpp).
-  void forward(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top, bool gpu);
-  void backward(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                const vector<Blob<Dtype>*>& bottom, bool gpu);
-
   int M_ = 0;  // rows: product of the axes before `axis`
   int K_ = 0;  // input length: product of the axes from `axis` on
   int N_ = 0;  // num_output

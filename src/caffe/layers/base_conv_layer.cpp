@@ -146,14 +146,17 @@ void BaseConvolutionLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
 }
 
 template <typename Dtype>
+const Dtype* BaseConvolutionLayer<Dtype>::columns(const Dtype* input, bool gpu) {
+  if (is_1x1_) return input;
+  Dtype* buf = device_mutable_data(col_buffer_, gpu);
+  im2col(gpu, input, col_geometry_, buf);
+  return buf;
+}
+
+template <typename Dtype>
 void BaseConvolutionLayer<Dtype>::forward_gemm(const Dtype* input, const Dtype* weights,
                                                Dtype* output, bool gpu) {
-  const Dtype* col = input;
-  if (!is_1x1_) {
-    Dtype* buf = device_mutable_data(col_buffer_, gpu);
-    im2col(gpu, input, col_geometry_, buf);
-    col = buf;
-  }
+  const Dtype* col = columns(input, gpu);
   for (int g = 0; g < group_; ++g) {
     device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, conv_out_channels_ / group_,
                        conv_out_spatial_dim_, kernel_dim_, Dtype(1), weights + weight_offset_ * g,
@@ -182,12 +185,7 @@ void BaseConvolutionLayer<Dtype>::backward_gemm(const Dtype* output_diff, const 
 template <typename Dtype>
 void BaseConvolutionLayer<Dtype>::weight_gemm(const Dtype* input, const Dtype* output_diff,
                                               Dtype* weights_diff, bool gpu) {
-  const Dtype* col = input;
-  if (!is_1x1_) {
-    Dtype* buf = device_mutable_data(col_buffer_, gpu);
-    im2col(gpu, input, col_geometry_, buf);
-    col = buf;
-  }
+  const Dtype* col = columns(input, gpu);
   for (int g = 0; g < group_; ++g) {
     device_gemm<Dtype>(gpu, CblasNoTrans, CblasTrans, conv_out_channels_ / group_, kernel_dim_,
                        conv_out_spatial_dim_, Dtype(1), output_diff + output_offset_ * g,

@@ -17,14 +17,12 @@ ConvGeometry make_conv_geometry(int channels, int height, int width, int kernel_
 
 template <typename Dtype>
 void im2col_cpu(const Dtype* data_im, const ConvGeometry& g, Dtype* data_col) {
-  const int64_t n = static_cast<int64_t>(g.channels) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;
-  cpu_for(n, Im2colOp<Dtype>{data_im, data_col, g});
+  cpu_for(col_count(g), Im2colOp<Dtype>{data_im, data_col, g});
 }
 
 template <typename Dtype>
 void col2im_cpu(const Dtype* data_col, const ConvGeometry& g, Dtype* data_im) {
-  const int64_t n = static_cast<int64_t>(g.channels) * g.height * g.width;
-  cpu_for(n, Col2imOp<Dtype>{data_col, data_im, g});
+  cpu_for(image_count(g), Col2imOp<Dtype>{data_col, data_im, g});
 }
 
 template <typename Dtype>

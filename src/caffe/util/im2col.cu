@@ -5,14 +5,12 @@ namespace caffe {
 
 template <typename Dtype>
 void im2col_gpu(const Dtype* data_im, const ConvGeometry& g, Dtype* data_col) {
-  const int64_t n = static_cast<int64_t>(g.channels) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;
-  gpu_for(n, Im2colOp<Dtype>{data_im, data_col, g});
+  gpu_for(col_count(g), Im2colOp<Dtype>{data_im, data_col, g});
 }
 
 template <typename Dtype>
 void col2im_gpu(const Dtype* data_col, const ConvGeometry& g, Dtype* data_im) {
-  const int64_t n = static_cast<int64_t>(g.channels) * g.height * g.width;
-  gpu_for(n, Col2imOp<Dtype>{data_col, data_im, g});
+  gpu_for(image_count(g), Col2imOp<Dtype>{data_col, data_im, g});
 }
 
 template void im2col_gpu<float>(const float*, const ConvGeometry&, float*);
