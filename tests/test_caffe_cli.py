@@ -1,5 +1,6 @@
 """The `caffe` command: train/test/time, resuming, signals, logs that Caffe's log
 parsers read, and one-line errors (exit status 1, nothing overwritten) on bad input."""
+import importlib.util
 import os
 import re
 import shutil
@@ -126,6 +127,17 @@ def test_train_loss_falls_and_log_parses(tmp_path):
     assert test[-1][2] < 0.01 * test[0][2]
     assert lrs[0] == (0, pytest.approx(0.05)) and lrs[-1] == (180, pytest.approx(0.05 * 0.5 ** 3))
     assert re.search(r'    Train net output #0: loss = \S+ \(\* 1 = \S+ loss\)', log)
+    project_parser = ROOT / 'tools' / 'extra' / 'parse_log.py'
+    if project_parser.exists():  # this project's own parser reads the same log
+        spec = importlib.util.spec_from_file_location('parse_log', project_parser)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        (tmp_path / 'train.log').write_text(log)
+        rows, test_rows = module.parse_log(str(tmp_path / 'train.log'))
+        assert [r['NumIters'] for r in rows] == list(range(0, 200, 20))
+        assert rows[-1]['loss'] < 0.01 * rows[0]['loss']
+        assert rows[-1]['LearningRate'] == pytest.approx(0.05 * 0.5 ** 3)
+        assert [r['NumIters'] for r in test_rows] == [0, 40, 80, 120, 160, 200]
     for name in ('ts_iter_100', 'ts_iter_200'):
         assert (tmp_path / 'snapshots' / f'{name}.caffemodel').exists()
         assert (tmp_path / 'snapshots' / f'{name}.solverstate').exists()
