@@ -50,4 +50,20 @@ struct GpuSide {
   template void classname<double>::Backward_gpu(                                           \
       const vector<Blob<double>*>&, const vector<bool>&, const vector<Blob<double>*>&)
 
+// For a layer whose passes are the member templates ForwardOn<Side> / BackwardOn<Side>:
+// defines Forward_gpu and Backward_gpu as those passes on GpuSide and instantiates them.
+#define DEFINE_LAYER_GPU_PASSES(classname)                                                 \
+  template <typename Dtype>                                                                \
+  void classname<Dtype>::Forward_gpu(const vector<Blob<Dtype>*>& bottom,                   \
+                                     const vector<Blob<Dtype>*>& top) {                    \
+    this->template ForwardOn<GpuSide>(bottom, top);                                        \
+  }                                                                                        \
+  template <typename Dtype>                                                                \
+  void classname<Dtype>::Backward_gpu(const vector<Blob<Dtype>*>& top,                     \
+                                      const vector<bool>& propagate_down,                  \
+                                      const vector<Blob<Dtype>*>& bottom) {                \
+    this->template BackwardOn<GpuSide>(top, propagate_down, bottom);                       \
+  }                                                                                        \
+  INSTANTIATE_LAYER_GPU_FUNCS(classname)
+
 }  // namespace caffe
