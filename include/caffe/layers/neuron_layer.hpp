@@ -3,6 +3,12 @@
 // ElementwiseNeuronLayer<Dtype, Op>: a neuron layer defined entirely by a per-element
 // op from caffe/kernels/neuron.hpp (forward value and derivative), run by cpu_for on
 // the host and gpu_for on the device.
+//
+// In place, as in BVLC, a layer's backward reads the shared blob as it is at backward
+// time: ReLU (slope >= 0), Sigmoid and TanH read their own output there, so a later
+// in-place layer on the same blob must keep what they need (ReLU then Dropout is fine;
+// Sigmoid then TanH in place is not). Layers whose backward needs the overwritten input
+// (Power, ReLU with a negative slope) keep a private copy of it.
 #pragma once
 
 #include "caffe/kernels/neuron.hpp"
