@@ -39,7 +39,10 @@ class ConcatLayer : public Layer<Dtype> {
 
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
-    if (bottom.size() == 1) return;  // the top shares the bottom's memory
+    if (bottom.size() == 1) {  // the top shares the bottom's data
+      top[0]->ShareData(*bottom[0]);
+      return;
+    }
     int offset = 0;
     for (auto* b : bottom) {
       Side::for_n(b->count(), Copy(Side::data(b), Side::mutable_data(top[0]), *b, *top[0],
@@ -51,7 +54,7 @@ class ConcatLayer : public Layer<Dtype> {
   template <class Side>
   void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
                   const vector<Blob<Dtype>*>& bottom) {
-    if (bottom.size() == 1) return;
+    // (With one bottom this is a plain copy: the diffs are not shared.)
     int offset = 0;
     for (size_t i = 0; i < bottom.size(); ++i) {
       Blob<Dtype>* b = bottom[i];

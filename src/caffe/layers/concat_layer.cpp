@@ -39,10 +39,7 @@ void ConcatLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     shape[axis_] += b.shape(axis_);
   }
   top[0]->Reshape(shape);
-  if (bottom.size() == 1) {
-    top[0]->ShareData(first);
-    top[0]->ShareDiff(first);
-  }
+  if (bottom.size() == 1) top[0]->ShareData(first);
 }
 
 INSTANTIATE_CLASS(ConcatLayer);
