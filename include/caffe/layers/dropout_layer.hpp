@@ -20,18 +20,7 @@ class DropoutLayer : public NeuronLayer<Dtype> {
   const char* type() const override { return "Dropout"; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    ForwardOn<CpuSide>(bottom, top);
-  }
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    BackwardOn<CpuSide>(top, propagate_down, bottom);
-  }
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
 
   template <class Side>
   kernels::DropoutOp<Dtype> MaskOp() {

@@ -25,18 +25,7 @@ class SoftmaxWithLossLayer : public LossLayer<Dtype> {
   int MaxTopBlobs() const override { return 2; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    ForwardOn<CpuSide>(bottom, top);
-  }
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    BackwardOn<CpuSide>(top, propagate_down, bottom);
-  }
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
 
   int64_t positions() const { return int64_t(outer_num_) * inner_num_; }
 

@@ -44,3 +44,28 @@ struct CpuSide {
 };
 
 }  // namespace caffe
+
+// Inside a layer class whose passes are the member templates ForwardOn<Side> and
+// BackwardOn<Side>: defines Forward_cpu / Backward_cpu as those passes on CpuSide and,
+// in CUDA builds, declares Forward_gpu / Backward_gpu (the layer's .cu defines them
+// with DEFINE_LAYER_GPU_PASSES from side.cuh).
+#define CAFFE_LAYER_PASSES_ON_SIDES(Dtype)                                                   \
+  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
+      override {                                                                             \
+    ForwardOn<CpuSide>(bottom, top);                                                         \
+  }                                                                                          \
+  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
+                    const vector<Blob<Dtype>*>& bottom) override {                           \
+    BackwardOn<CpuSide>(top, propagate_down, bottom);                                        \
+  }                                                                                          \
+  CAFFE_DECLARE_GPU_PASSES(Dtype)
+
+#ifdef USE_CUDA
+#define CAFFE_DECLARE_GPU_PASSES(Dtype)                                                      \
+  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
+      override;                                                                              \
+  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
+                    const vector<Blob<Dtype>*>& bottom) override;
+#else
+#define CAFFE_DECLARE_GPU_PASSES(Dtype)
+#endif
