@@ -1,0 +1,95 @@
+// Per-element math of the neuron layers (ReLU, Sigmoid, TanH, Power, Dropout).
+// Each op has forward(x) -> y and backward(x, y, dy) -> dx; NeuronForward and
+// NeuronBackward apply an op over whole arrays through cpu_for / gpu_for.
+#pragma once
+
+#include <cstdint>
+
+#include "caffe/kernels/host_device.hpp"
+#include "caffe/kernels/math.hpp"
+
+namespace caffe {
+namespace kernels {
+
+// y = x for x > 0, negative_slope * x otherwise.
+template <typename Dtype>
+struct ReLUOp {
+  Dtype negative_slope;
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const { return x > Dtype(0) ? x : x * negative_slope; }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype x, Dtype, Dtype dy) const {
+    return x > Dtype(0) ? dy : dy * negative_slope;
+  }
+};
+
+// y = 1 / (1 + exp(-x)), written through tanh so that it never overflows.
+template <typename Dtype>
+struct SigmoidOp {
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const {
+    return Dtype(0.5) * hd_tanh(Dtype(0.5) * x) + Dtype(0.5);
+  }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype, Dtype y, Dtype dy) const { return dy * y * (Dtype(1) - y); }
+};
+
+// y = tanh(x).
+template <typename Dtype>
+struct TanHOp {
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const { return hd_tanh(x); }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype, Dtype y, Dtype dy) const { return dy * (Dtype(1) - y * y); }
+};
+
+// y = (shift + scale * x) ^ power.
+template <typename Dtype>
+struct PowerOp {
+  Dtype power, scale, shift;
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const {
+    const Dtype base = shift + scale * x;
+    return power == Dtype(1) ? base : hd_pow(base, power);
+  }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype x, Dtype, Dtype dy) const {
+    const Dtype diff_scale = power * scale;
+    if (diff_scale == Dtype(0)) return Dtype(0);  // the output does not depend on x
+    if (power == Dtype(1)) return dy * diff_scale;
+    return dy * diff_scale * hd_pow(shift + scale * x, power - Dtype(1));
+  }
+};
+
+// Keeps x where the random draw exceeds the threshold, scaled by `scale`; zero elsewhere.
+template <typename Dtype>
+struct DropoutOp {
+  const unsigned int* draw;
+  unsigned int threshold;
+  Dtype scale;
+  CAFFE_HOST_DEVICE Dtype apply(int64_t i, Dtype v) const {
+    return draw[i] > threshold ? v * scale : Dtype(0);
+  }
+};
+
+template <typename Dtype, typename Op>
+struct NeuronForward {
+  const Dtype* x;
+  Dtype* y;
+  Op op;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const { y[i] = op.forward(x[i]); }
+};
+
+template <typename Dtype, typename Op>
+struct NeuronBackward {
+  const Dtype* x;
+  const Dtype* y;
+  const Dtype* dy;
+  Dtype* dx;
+  Op op;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const { dx[i] = op.backward(x[i], y[i], dy[i]); }
+};
+
+// out[i] = op.apply(i, in[i]): dropout's forward (in = x) and backward (in = dy).
+template <typename Dtype>
+struct DropoutApply {
+  const Dtype* in;
+  Dtype* out;
+  DropoutOp<Dtype> op;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const { out[i] = op.apply(i, in[i]); }
+};
+
+}  // namespace kernels
+}  // namespace caffe

@@ -1,0 +1,71 @@
+// Host and device "sides". A layer whose forward or backward is the same sequence of
+// steps on either side writes those steps once, as a member template over Side, and
+// calls it with CpuSide from its .cpp and with GpuSide (side.cuh) from its .cu. A Side
+// hands out the blob pointers of its memory and runs per-element functors and the few
+// vector operations layers need on that memory.
+#pragma once
+
+#include <cstdint>
+
+#include "caffe/blob.hpp"
+#include "caffe/syncedmem.hpp"
+#include "caffe/util/math_functions.hpp"
+#include "caffe/util/parallel.hpp"
+
+namespace caffe {
+
+struct CpuSide {
+  static constexpr bool is_gpu = false;
+  template <typename Dtype> static const Dtype* data(const Blob<Dtype>* b) { return b->cpu_data(); }
+  template <typename Dtype> static const Dtype* diff(const Blob<Dtype>* b) { return b->cpu_diff(); }
+  template <typename Dtype> static Dtype* mutable_data(Blob<Dtype>* b) { return b->mutable_cpu_data(); }
+  template <typename Dtype> static Dtype* mutable_diff(Blob<Dtype>* b) { return b->mutable_cpu_diff(); }
+  static const void* mem(SyncedMemory* m) { return m->cpu_data(); }
+  static void* mutable_mem(SyncedMemory* m) { return m->mutable_cpu_data(); }
+
+  template <typename F> static void for_n(int64_t n, F f) { cpu_for(n, f); }
+
+  template <typename Dtype> static void copy(int n, const Dtype* x, Dtype* y) {
+    if (x != y) caffe_copy(n, x, y);
+  }
+  template <typename Dtype> static void set(int n, Dtype a, Dtype* y) { caffe_set(n, a, y); }
+  template <typename Dtype> static void scal(int n, Dtype a, Dtype* y) { caffe_scal(n, a, y); }
+  template <typename Dtype> static void axpy(int n, Dtype a, const Dtype* x, Dtype* y) {
+    caffe_axpy(n, a, x, y);
+  }
+  template <typename Dtype> static Dtype dot(int n, const Dtype* x, const Dtype* y) {
+    return caffe_cpu_dot(n, x, y);
+  }
+  template <typename Dtype> static Dtype asum(int n, const Dtype* x) { return caffe_cpu_asum(n, x); }
+  // n uniformly distributed 32-bit integers from Caffe::rng().
+  static void rng_uint(int n, unsigned int* r) {
+    for (int i = 0; i < n; ++i) r[i] = caffe_rng_rand();
+  }
+};
+
+}  // namespace caffe
+
+// Inside a layer class whose passes are the member templates ForwardOn<Side> and
+// BackwardOn<Side>: defines Forward_cpu / Backward_cpu as those passes on CpuSide and,
+// in CUDA builds, declares Forward_gpu / Backward_gpu (the layer's .cu defines them
+// with DEFINE_LAYER_GPU_PASSES from side.cuh).
+#define CAFFE_LAYER_PASSES_ON_SIDES(Dtype)                                                   \
+  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
+      override {                                                                             \
+    ForwardOn<CpuSide>(bottom, top);                                                         \
+  }                                                                                          \
+  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
+                    const vector<Blob<Dtype>*>& bottom) override {                           \
+    BackwardOn<CpuSide>(top, propagate_down, bottom);                                        \
+  }                                                                                          \
+  CAFFE_DECLARE_GPU_PASSES(Dtype)
+
+#ifdef USE_CUDA
+#define CAFFE_DECLARE_GPU_PASSES(Dtype)                                                      \
+  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
+      override;                                                                              \
+  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
+                    const vector<Blob<Dtype>*>& bottom) override;
+#else
+#define CAFFE_DECLARE_GPU_PASSES(Dtype)
+#endif
