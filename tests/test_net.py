@@ -86,7 +86,9 @@ def test_split_insertion_and_gradients_against_numpy():
     W1, b1 = (p.data.copy() for p in net.params['ip1'])
     W2, b2 = (p.data.copy() for p in net.params['ip2'])
     loss = float(net.forward()['loss'])
-    assert loss == pytest.approx(numpy_split_loss(x, t, W1, b1, W2, b2), rel=1e-12)
+    # As in BVLC, the loss top holds the unweighted loss; its loss_weight (3) scales
+    # what backward propagates.
+    assert loss == pytest.approx(numpy_split_loss(x, t, W1, b1, W2, b2) / 3, rel=1e-12)
     net.backward()
     eps = 1e-6
     num = np.zeros_like(x)
@@ -109,7 +111,15 @@ def test_loss_weight_scales_loss():
     for n in (net, net3):
         n.blobs['x'].data[...] = 1
         n.blobs['t'].data[...] = 0.5
-    assert float(net3.forward()['loss']) == pytest.approx(3 * float(net.forward()['loss']), rel=1e-5)
+    # The loss blobs agree (they hold the unweighted loss, as in BVLC); the gradients
+    # that come back are scaled by the loss weight.
+    assert float(net3.forward()['loss']) == pytest.approx(float(net.forward()['loss']), rel=1e-6)
+    grads = []
+    for n in (net, net3):
+        n.forward()
+        n.backward()
+        grads.append(n.blobs['x'].diff.copy())
+    np.testing.assert_allclose(grads[1], 3 * grads[0], rtol=1e-5)
 
 
 def test_backward_skips_layers_that_need_none():
