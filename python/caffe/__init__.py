@@ -1,0 +1,18 @@
+"""pycaffe: Python interface to this Caffe build.
+
+    import caffe
+    caffe.set_mode_cpu()
+    net = caffe.Net('net.prototxt', caffe.TEST)            # or Net(path, weights, phase)
+    net.blobs['data'].data[...] = image
+    out = net.forward()
+"""
+from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError, DeviceError,
+                     set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,
+                     cuda_built, device_count, layer_type_list, set_solver_count,
+                     solver_count, set_solver_rank)
+from .pycaffe import Net, Blob, Layer
+from . import io
+
+__all__ = ['TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'CaffeError', 'ParseError', 'ShapeError',
+           'FileError', 'DeviceError', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
+           'set_random_seed', 'has_gpu', 'layer_type_list', 'io']

@@ -1,0 +1,78 @@
+// Mode, device, random seed, registry queries, and the exception classes.
+#include <pybind11/stl.h>
+
+#include "bindings.hpp"
+#include "caffe/common.hpp"
+#include "caffe/layer_factory.hpp"
+#include "caffe/proto/caffe.pb.h"
+#include "caffe/util/io.hpp"
+
+namespace caffe_py {
+
+void bind_common(py::module_& m) {
+  caffe::GlobalInit();
+  // Exception classes live for the whole process (deliberately never released).
+  static PyObject* base = PyErr_NewException("caffe._caffe.CaffeError", PyExc_RuntimeError, nullptr);
+  auto sub = [](const char* name) {
+    return PyErr_NewException(name, base, nullptr);
+  };
+  static PyObject* parse = sub("caffe._caffe.ParseError");
+  static PyObject* shape = sub("caffe._caffe.ShapeError");
+  static PyObject* file = sub("caffe._caffe.FileError");
+  static PyObject* device = sub("caffe._caffe.DeviceError");
+  m.attr("CaffeError") = py::handle(base);
+  m.attr("ParseError") = py::handle(parse);
+  m.attr("ShapeError") = py::handle(shape);
+  m.attr("FileError") = py::handle(file);
+  m.attr("DeviceError") = py::handle(device);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const caffe::ParseError& e) {
+      PyErr_SetString(parse, e.what());
+    } catch (const caffe::ShapeError& e) {
+      PyErr_SetString(shape, e.what());
+    } catch (const caffe::FileError& e) {
+      PyErr_SetString(file, e.what());
+    } catch (const caffe::DeviceError& e) {
+      PyErr_SetString(device, e.what());
+    } catch (const caffe::Error& e) {
+      PyErr_SetString(base, e.what());
+    }
+  });
+
+  m.def("set_mode_cpu", [] { caffe::Caffe::set_mode(caffe::Caffe::CPU); },
+        "Run layers on the CPU (the default).");
+  m.def("set_mode_gpu", [] { caffe::Caffe::set_mode(caffe::Caffe::GPU); },
+        "Run layers on the GPU; raises DeviceError without CUDA or a device.");
+  m.def("set_device", &caffe::Caffe::set_device, py::arg("device_id"),
+        "Select the CUDA device; raises DeviceError when it does not exist.");
+  m.def("set_random_seed", [](uint64_t seed) { caffe::Caffe::set_random_seed(seed); },
+        py::arg("seed"), "Seed the generator used by fillers, dropout and shuffling.");
+  m.def("has_gpu", [] { return caffe::Caffe::cuda_built() && caffe::Caffe::DeviceCount() > 0; },
+        "True when this build has CUDA and a device is visible.");
+  m.def("cuda_built", &caffe::Caffe::cuda_built, "True when this build has CUDA support.");
+  m.def("device_count", &caffe::Caffe::DeviceCount);
+  m.def("mode", [] { return caffe::Caffe::mode() == caffe::Caffe::GPU ? "GPU" : "CPU"; });
+  m.def("layer_type_list", [] { return caffe::LayerRegistry<float>::LayerTypeList(); },
+        "Names of every registered layer type.");
+  m.def("set_solver_count", &caffe::Caffe::set_solver_count);
+  m.def("solver_count", &caffe::Caffe::solver_count);
+  m.def("set_solver_rank", [](int) {});
+  // Parses prototxt with the C++ parser (the one nets and solvers use) and returns the
+  // message serialized, so Python can inspect it with caffe.proto.caffe_pb2.
+  m.def("_parse_text", [](const std::string& text, const std::string& kind) {
+    std::unique_ptr<google::protobuf::Message> msg;
+    if (kind == "net") msg.reset(new caffe::NetParameter);
+    else if (kind == "solver") msg.reset(new caffe::SolverParameter);
+    else throw py::value_error("kind must be 'net' or 'solver'");
+    caffe::ParseProtoFromText(text, msg.get(), "<" + kind + " text>");
+    std::string bytes;
+    msg->SerializeToString(&bytes);
+    return py::bytes(bytes);
+  }, py::arg("text"), py::arg("kind") = "net");
+  m.attr("TRAIN") = static_cast<int>(caffe::TRAIN);
+  m.attr("TEST") = static_cast<int>(caffe::TEST);
+}
+
+}  // namespace caffe_py

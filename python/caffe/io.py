@@ -1,0 +1,1 @@
+"""caffe.io: image loading and preprocessing (filled in by the data work)."""
