@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 
 #include "caffe/kernels/host_device.hpp"
 
@@ -114,6 +115,10 @@ CAFFE_HOST_DEVICE AxisSample<Dtype> axis_sample(Dtype coord, int size, bool alig
     if (X < Dtype(0)) { X = Dtype(0); dX = Dtype(0); }
     if (X > Dtype(size - 1)) { X = Dtype(size - 1); dX = Dtype(0); }
   }
+  // Snap to the pixel when within rounding noise of it, so that the identity and whole-
+  // pixel shifts reproduce the input exactly despite the float arithmetic above.
+  const Dtype nearest = std::rint(X);
+  if (std::fabs(X - nearest) <= Dtype(4 * size) * std::numeric_limits<Dtype>::epsilon()) X = nearest;
   // A sample that cannot touch the image (also NaN and +-inf) becomes an all-zero one.
   if (!(X > Dtype(-1) && X < Dtype(size))) { X = Dtype(-2); dX = Dtype(0); }
   const Dtype f = std::floor(X);
