@@ -124,7 +124,7 @@ CAFFE_HOST_DEVICE AxisSample<Dtype> axis_sample(Dtype coord, int size, bool alig
   const Dtype f = std::floor(X);
   const int i0 = static_cast<int>(f);
   const Dtype w1 = X - f;
-  const bool v0 = i0 >= 0, v1 = i0 + 1 < size;
+  const bool v0 = i0 >= 0, v1 = i0 + 1 >= 0 && i0 + 1 < size;
   AxisSample<Dtype> a;
   a.i0 = v0 ? i0 : 0;
   a.i1 = v1 ? i0 + 1 : size - 1;
