@@ -100,7 +100,7 @@ CAFFE_HOST_DEVICE void source_coords(const Dtype* th, Dtype xt, Dtype yt, Dtype*
 // image get weight 0 and a clamped (valid) index, so callers never branch.
 template <typename Dtype>
 struct AxisSample {
-  int i0, i1;    // pixel indices (clamped into [0, size))
+  int i0, i1;    // pixel indices (0 when outside the image)
   Dtype w0, w1;  // interpolation weights (0 outside the image)
   Dtype d0, d1;  // d w / d (normalised coordinate)
 };
@@ -109,29 +109,35 @@ template <typename Dtype>
 CAFFE_HOST_DEVICE AxisSample<Dtype> axis_sample(Dtype coord, int size, bool align_corners,
                                                 bool border) {
   const Dtype scale = Dtype(align_corners ? size - 1 : size) * Dtype(0.5);
+  // Selects and non-short-circuit & | only (no branches), so the CPU loops vectorise.
   Dtype X = (coord + Dtype(1)) * scale;  // pixel units
   Dtype dX = scale;
-  if (border) {  // clamp to the edge pixels; the clamped part has no gradient
-    if (X < Dtype(0)) { X = Dtype(0); dX = Dtype(0); }
-    if (X > Dtype(size - 1)) { X = Dtype(size - 1); dX = Dtype(0); }
-  }
+  // border: clamp to the edge pixels; the clamped part has no gradient.
+  const bool clamp_lo = border & (X < Dtype(0)), clamp_hi = border & (X > Dtype(size - 1));
+  X = clamp_lo ? Dtype(0) : clamp_hi ? Dtype(size - 1) : X;
+  dX = (clamp_lo | clamp_hi) ? Dtype(0) : dX;
+  // Far-away, infinite and NaN positions become -2 or size + 1: no neighbour inside,
+  // so zero weights and zero gradient (the validity tests below see to it).
+  X = X > Dtype(-2) ? X : Dtype(-2);
+  X = X < Dtype(size + 1) ? X : Dtype(size + 1);
+  int i0 = static_cast<int>(X);  // floor, by truncation and a correction below zero
+  i0 -= X < Dtype(i0) ? 1 : 0;
+  Dtype w1 = X - Dtype(i0);
   // Snap to the pixel when within rounding noise of it, so that the identity and whole-
   // pixel shifts reproduce the input exactly despite the float arithmetic above.
-  const Dtype nearest = std::rint(X);
-  if (std::fabs(X - nearest) <= Dtype(4 * size) * std::numeric_limits<Dtype>::epsilon()) X = nearest;
-  // A sample that cannot touch the image (also NaN and +-inf) becomes an all-zero one.
-  if (!(X > Dtype(-1) && X < Dtype(size))) { X = Dtype(-2); dX = Dtype(0); }
-  const Dtype f = std::floor(X);
-  const int i0 = static_cast<int>(f);
-  const Dtype w1 = X - f;
-  const bool v0 = i0 >= 0, v1 = i0 + 1 >= 0 && i0 + 1 < size;
+  const Dtype tol = Dtype(4 * size) * std::numeric_limits<Dtype>::epsilon();
+  const bool snap_up = w1 >= Dtype(1) - tol;
+  i0 += snap_up ? 1 : 0;
+  w1 = (snap_up | (w1 <= tol)) ? Dtype(0) : w1;
+  // Masks as 0/1 factors rather than branches (w1 is finite here).
+  const int v0 = (i0 >= 0) & (i0 < size), v1 = (i0 + 1 >= 0) & (i0 + 1 < size);
   AxisSample<Dtype> a;
-  a.i0 = v0 ? i0 : 0;
-  a.i1 = v1 ? i0 + 1 : size - 1;
-  a.w0 = v0 ? Dtype(1) - w1 : Dtype(0);
-  a.w1 = v1 ? w1 : Dtype(0);
-  a.d0 = v0 ? -dX : Dtype(0);
-  a.d1 = v1 ? dX : Dtype(0);
+  a.i0 = i0 * v0;
+  a.i1 = (i0 + 1) * v1;
+  a.w0 = (Dtype(1) - w1) * Dtype(v0);
+  a.w1 = w1 * Dtype(v1);
+  a.d0 = -dX * Dtype(v0);
+  a.d1 = dX * Dtype(v1);
   return a;
 }
 

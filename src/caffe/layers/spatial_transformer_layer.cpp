@@ -8,6 +8,14 @@
 
 #include "caffe/layer_factory.hpp"
 
+// The per-tile loops below are compiled twice on x86-64 with GCC: for AVX2/FMA (gathers,
+// 8 floats a vector) and for the baseline; the loader picks the one the CPU runs.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define ST_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ST_CPU_CLONES
+#endif
+
 namespace caffe {
 
 namespace {
@@ -20,17 +28,21 @@ using st::Sample;
 template <typename Dtype>
 struct Tile {
   int cap = 0;
-  std::vector<int> idx;              // 4 x cap
-  std::vector<Dtype> w, wx, wy;      // 4 x cap each
-  std::vector<Dtype> gx, gy;         // cap: dL/dx_s, dL/dy_s per pixel
+  // One array per corner k (order of st::Sample): separate allocations keep the
+  // stores independent for the vectoriser.
+  std::vector<int> idx[4];
+  std::vector<Dtype> w[4], wx[4], wy[4];
+  std::vector<Dtype> gx, gy;  // dL/dx_s, dL/dy_s per pixel
 
   void reserve(int pixels) {
     if (pixels <= cap) return;
     cap = pixels;
-    idx.resize(4 * static_cast<size_t>(cap));
-    w.resize(4 * static_cast<size_t>(cap));
-    wx.resize(4 * static_cast<size_t>(cap));
-    wy.resize(4 * static_cast<size_t>(cap));
+    for (int k = 0; k < 4; ++k) {
+      idx[k].resize(cap);
+      w[k].resize(cap);
+      wx[k].resize(cap);
+      wy[k].resize(cap);
+    }
     gx.resize(cap);
     gy.resize(cap);
   }
@@ -47,79 +59,93 @@ int rows_per_tile(const Geometry& g) { return std::max(1, kTilePixels / g.W_out)
 
 // Fills the tile with the samples of output rows [r0, r1) for one theta.
 template <bool kWithGrad, typename Dtype, typename Geometry>
-void fill_tile(Tile<Dtype>& tile, const Geometry& g, const Dtype* th, const Dtype* xt_tab,
+ST_CPU_CLONES void fill_tile(Tile<Dtype>& tile, const Geometry& g, const Dtype* theta, const Dtype* xt_tab,
                const Dtype* yt_tab, int r0, int r1) {
-  const int cap = tile.cap, Wo = g.W_out;
-  int* __restrict i0 = tile.idx.data();
-  Dtype* __restrict w0 = tile.w.data();
-  Dtype* __restrict x0 = tile.wx.data();
-  Dtype* __restrict y0 = tile.wy.data();
-  const Dtype th0 = th[0], th1 = th[1], th2 = th[2], th3 = th[3], th4 = th[4], th5 = th[5];
-  const Dtype local_th[6] = {th0, th1, th2, th3, th4, th5};
+  const int Wo = g.W_out, H = g.H, W = g.W;
+  const bool ac = g.align_corners, border = g.border;
+  Dtype th[6];
+  for (int j = 0; j < 6; ++j) th[j] = theta[j];
   for (int s = r0; s < r1; ++s) {
     const Dtype xt = xt_tab[s];
     const int q0 = (s - r0) * Wo;
+    int* __restrict i0 = tile.idx[0].data() + q0;
+    int* __restrict i1 = tile.idx[1].data() + q0;
+    int* __restrict i2 = tile.idx[2].data() + q0;
+    int* __restrict i3 = tile.idx[3].data() + q0;
+    Dtype* __restrict w0 = tile.w[0].data() + q0;
+    Dtype* __restrict w1 = tile.w[1].data() + q0;
+    Dtype* __restrict w2 = tile.w[2].data() + q0;
+    Dtype* __restrict w3 = tile.w[3].data() + q0;
+    Dtype* __restrict x0 = tile.wx[0].data() + q0;
+    Dtype* __restrict x1 = tile.wx[1].data() + q0;
+    Dtype* __restrict x2 = tile.wx[2].data() + q0;
+    Dtype* __restrict x3 = tile.wx[3].data() + q0;
+    Dtype* __restrict y0 = tile.wy[0].data() + q0;
+    Dtype* __restrict y1 = tile.wy[1].data() + q0;
+    Dtype* __restrict y2 = tile.wy[2].data() + q0;
+    Dtype* __restrict y3 = tile.wy[3].data() + q0;
+#pragma GCC ivdep
     for (int t = 0; t < Wo; ++t) {
       Dtype xs, ys;
-      st::source_coords(local_th, xt, yt_tab[t], &xs, &ys);
-      const Sample<Dtype> S = st::bilinear_sample(xs, ys, g.H, g.W, g.align_corners, g.border);
-      const int q = q0 + t;
-      for (int k = 0; k < 4; ++k) {
-        i0[k * cap + q] = S.idx[k];
-        w0[k * cap + q] = S.w[k];
-        if (kWithGrad) {
-          x0[k * cap + q] = S.wx[k];
-          y0[k * cap + q] = S.wy[k];
-        }
+      st::source_coords(th, xt, yt_tab[t], &xs, &ys);
+      const Sample<Dtype> S = st::bilinear_sample(xs, ys, H, W, ac, border);
+      i0[t] = S.idx[0]; i1[t] = S.idx[1]; i2[t] = S.idx[2]; i3[t] = S.idx[3];
+      w0[t] = S.w[0]; w1[t] = S.w[1]; w2[t] = S.w[2]; w3[t] = S.w[3];
+      if (kWithGrad) {
+        x0[t] = S.wx[0]; x1[t] = S.wx[1]; x2[t] = S.wx[2]; x3[t] = S.wx[3];
+        y0[t] = S.wy[0]; y1[t] = S.wy[1]; y2[t] = S.wy[2]; y3[t] = S.wy[3];
       }
     }
   }
 }
 
-// V[c, q] for the tile's pixels q < n, one channel plane U -> V.
+// V[q] for the tile's pixels q < n, one channel plane U -> V.
 template <typename Dtype>
-void gather_plane(const Tile<Dtype>& tile, int n, const Dtype* __restrict U,
+ST_CPU_CLONES void gather_plane(const Tile<Dtype>& tile, int n, const Dtype* __restrict U,
                   Dtype* __restrict V) {
-  const int cap = tile.cap;
-  const int* __restrict i = tile.idx.data();
-  const Dtype* __restrict w = tile.w.data();
-  for (int q = 0; q < n; ++q) {
-    V[q] = st::bilinear_combine(U[i[q]], U[i[cap + q]], U[i[2 * cap + q]], U[i[3 * cap + q]],
-                                w[q], w[cap + q], w[2 * cap + q], w[3 * cap + q]);
-  }
+  const int *__restrict i0 = tile.idx[0].data(), *__restrict i1 = tile.idx[1].data();
+  const int *__restrict i2 = tile.idx[2].data(), *__restrict i3 = tile.idx[3].data();
+  const Dtype *__restrict w0 = tile.w[0].data(), *__restrict w1 = tile.w[1].data();
+  const Dtype *__restrict w2 = tile.w[2].data(), *__restrict w3 = tile.w[3].data();
+  for (int q = 0; q < n; ++q)
+    V[q] = st::bilinear_combine(U[i0[q]], U[i1[q]], U[i2[q]], U[i3[q]], w0[q], w1[q], w2[q], w3[q]);
 }
 
 // dU[neighbour] += weight * dV for the tile's pixels (serial: neighbours collide).
 template <typename Dtype>
-void scatter_plane(const Tile<Dtype>& tile, int n, const Dtype* __restrict dV,
+ST_CPU_CLONES void scatter_plane(const Tile<Dtype>& tile, int n, const Dtype* __restrict dV,
                    Dtype* __restrict dU) {
-  const int cap = tile.cap;
-  const int* i = tile.idx.data();
-  const Dtype* w = tile.w.data();
+  const int *i0 = tile.idx[0].data(), *i1 = tile.idx[1].data();
+  const int *i2 = tile.idx[2].data(), *i3 = tile.idx[3].data();
+  const Dtype *w0 = tile.w[0].data(), *w1 = tile.w[1].data();
+  const Dtype *w2 = tile.w[2].data(), *w3 = tile.w[3].data();
   for (int q = 0; q < n; ++q) {
     const Dtype d = dV[q];
-    dU[i[q]] += w[q] * d;
-    dU[i[cap + q]] += w[cap + q] * d;
-    dU[i[2 * cap + q]] += w[2 * cap + q] * d;
-    dU[i[3 * cap + q]] += w[3 * cap + q] * d;
+    dU[i0[q]] += w0[q] * d;
+    dU[i1[q]] += w1[q] * d;
+    dU[i2[q]] += w2[q] * d;
+    dU[i3[q]] += w3[q] * d;
   }
 }
 
 // gx[q] += dV * dV/dx_s, gy[q] += dV * dV/dy_s for one channel plane.
 template <typename Dtype>
-void coord_grad_plane(Tile<Dtype>& tile, int n, const Dtype* __restrict U,
+ST_CPU_CLONES void coord_grad_plane(Tile<Dtype>& tile, int n, const Dtype* __restrict U,
                       const Dtype* __restrict dV) {
-  const int cap = tile.cap;
-  const int* __restrict i = tile.idx.data();
-  const Dtype* __restrict a = tile.wx.data();
-  const Dtype* __restrict b = tile.wy.data();
+  const int *__restrict i0 = tile.idx[0].data(), *__restrict i1 = tile.idx[1].data();
+  const int *__restrict i2 = tile.idx[2].data(), *__restrict i3 = tile.idx[3].data();
+  const Dtype *__restrict a0 = tile.wx[0].data(), *__restrict a1 = tile.wx[1].data();
+  const Dtype *__restrict a2 = tile.wx[2].data(), *__restrict a3 = tile.wx[3].data();
+  const Dtype *__restrict b0 = tile.wy[0].data(), *__restrict b1 = tile.wy[1].data();
+  const Dtype *__restrict b2 = tile.wy[2].data(), *__restrict b3 = tile.wy[3].data();
   Dtype* __restrict gx = tile.gx.data();
   Dtype* __restrict gy = tile.gy.data();
+#pragma GCC ivdep
   for (int q = 0; q < n; ++q) {
-    const Dtype u0 = U[i[q]], u1 = U[i[cap + q]], u2 = U[i[2 * cap + q]], u3 = U[i[3 * cap + q]];
+    const Dtype u0 = U[i0[q]], u1 = U[i1[q]], u2 = U[i2[q]], u3 = U[i3[q]];
     const Dtype d = dV[q];
-    gx[q] += d * st::bilinear_combine(u0, u1, u2, u3, a[q], a[cap + q], a[2 * cap + q], a[3 * cap + q]);
-    gy[q] += d * st::bilinear_combine(u0, u1, u2, u3, b[q], b[cap + q], b[2 * cap + q], b[3 * cap + q]);
+    gx[q] += d * st::bilinear_combine(u0, u1, u2, u3, a0[q], a1[q], a2[q], a3[q]);
+    gy[q] += d * st::bilinear_combine(u0, u1, u2, u3, b0[q], b1[q], b2[q], b3[q]);
   }
 }
 
