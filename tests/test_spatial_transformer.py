@@ -264,3 +264,39 @@ def test_gpu_matches_cpu(fields, k):
     caffe.set_mode_cpu()
     for cpu, gpu in zip(*results):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-10, atol=1e-10)
+
+
+def to_torch_theta(theta, H, W, H_out, W_out, align_corners):
+    """The mapping documented in spatial_transformer_layer.hpp: shift the translations
+    (default convention only), then swap rows and the first two columns."""
+    th = np.array(theta, np.float64).reshape(-1, 2, 3)
+    if not align_corners:
+        th[:, 0, 2] += -th[:, 0, 0] / H_out - th[:, 0, 1] / W_out + 1.0 / H
+        th[:, 1, 2] += -th[:, 1, 0] / H_out - th[:, 1, 1] / W_out + 1.0 / W
+    return th[:, ::-1][:, :, [1, 0, 2]].copy()
+
+
+@pytest.mark.parametrize('align_corners,padding', [(False, 'zeros'), (True, 'zeros'),
+                                                   (True, 'border')])
+def test_matches_torch_grid_sample(align_corners, padding):
+    torch = pytest.importorskip('torch')
+    F = torch.nn.functional
+    rng = np.random.RandomState(16)
+    N, C, H, W, Ho, Wo = 3, 2, 7, 9, 6, 11
+    U = rng.rand(N, C, H, W)
+    theta = random_theta(rng, N, 0.5)
+    net = backward_once(st_layer(align_corners=align_corners, padding_mode=padding,
+                                 output_H=Ho, output_W=Wo), {'U': U, 'theta': theta})
+    Ut = torch.tensor(U, requires_grad=True)
+    tht = torch.tensor(to_torch_theta(theta, H, W, Ho, Wo, align_corners), requires_grad=True)
+    grid = F.affine_grid(tht, [N, C, Ho, Wo], align_corners=align_corners)
+    out = F.grid_sample(Ut, grid, mode='bilinear', padding_mode=padding,
+                        align_corners=align_corners)
+    out.backward(torch.tensor(net.blobs['out'].diff))
+    np.testing.assert_allclose(net.blobs['out'].data, out.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(net.blobs['U'].diff, Ut.grad.numpy(), atol=1e-10)
+    g = tht.grad.numpy()[:, ::-1][:, :, [1, 0, 2]].copy()  # back to (row, col) order
+    if not align_corners:  # chain rule through the translation shift
+        g[:, :, 0] -= g[:, :, 2] / Ho
+        g[:, :, 1] -= g[:, :, 2] / Wo
+    np.testing.assert_allclose(net.blobs['theta'].diff, g.reshape(N, 6), rtol=1e-9, atol=1e-9)
