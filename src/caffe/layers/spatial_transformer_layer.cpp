@@ -284,25 +284,31 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
   const Dtype* U = bottom[0]->cpu_data();
   const Dtype* dV = top[0]->cpu_diff();
   Dtype* dU = do_dU ? bottom[0]->mutable_cpu_diff() : nullptr;
-  // Tasks: (sample, channel chunk). Chunks exist only to feed every thread when N is
-  // small; within a task the tiles run in order, so dU's scatter needs no atomics.
+  // Tasks: (sample, part). With dU, a part is a chunk of channels over all rows: the
+  // tiles of a task run in order, so dU's scatter needs no atomics. Without dU, a part
+  // is a band of rows over all channels. Parts exist to feed every thread when N is small.
   const int threads = omp_get_max_threads();
-  const int chunks = g.N >= 2 * threads ? 1 : std::min(g.C, (2 * threads + g.N - 1) / g.N);
-  const int per_chunk = (g.C + chunks - 1) / chunks;
   const int rows = rows_per_tile(g);
+  const int tiles = (g.H_out + rows - 1) / rows;
+  const int want = g.N >= 2 * threads ? 1 : (2 * threads + g.N - 1) / g.N;
+  const int parts = std::min(do_dU ? g.C : tiles, want);
+  const int per_part = ((do_dU ? g.C : tiles) + parts - 1) / parts;
   const int64_t plane_in = int64_t(g.H) * g.W, plane_out = int64_t(g.H_out) * g.W_out;
   const int64_t work = int64_t(g.N) * g.C * plane_out;
-  std::vector<double> partial(size_t(g.N) * chunks * 6, 0.0);
+  std::vector<double> partial(size_t(g.N) * parts * 6, 0.0);
 #pragma omp parallel for schedule(dynamic, 1) if (work > 32768)
-  for (int task = 0; task < g.N * chunks; ++task) {
-    const int n = task / chunks;
-    const int c0 = (task % chunks) * per_chunk, c1 = std::min(g.C, c0 + per_chunk);
+  for (int task = 0; task < g.N * parts; ++task) {
+    const int n = task / parts, part = task % parts;
+    const int c0 = do_dU ? part * per_part : 0;
+    const int c1 = do_dU ? std::min(g.C, c0 + per_part) : g.C;
+    const int row_begin = do_dU ? 0 : part * per_part * rows;
+    const int row_end = do_dU ? g.H_out : std::min(g.H_out, row_begin + per_part * rows);
     Tile<Dtype>& tile = Tile<Dtype>::local();
     tile.reserve(rows * g.W_out);
     if (do_dU) std::fill(dU + (int64_t(n) * g.C + c0) * plane_in, dU + (int64_t(n) * g.C + c1) * plane_in, Dtype(0));
     double* acc = partial.data() + size_t(task) * 6;
-    for (int r0 = 0; r0 < g.H_out; r0 += rows) {
-      const int r1 = std::min(g.H_out, r0 + rows), npx = (r1 - r0) * g.W_out;
+    for (int r0 = row_begin; r0 < row_end; r0 += rows) {
+      const int r1 = std::min(row_end, r0 + rows), npx = (r1 - r0) * g.W_out;
       if (do_dth) {
         fill_tile<true>(tile, g, th + 6 * n, xt.data(), yt.data(), r0, r1);
         std::fill(tile.gx.begin(), tile.gx.begin() + npx, Dtype(0));
@@ -333,7 +339,7 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
   for (int n = 0; n < g.N; ++n) {
     for (int j = 0; j < 6; ++j) {
       double sum = 0;
-      for (int ch = 0; ch < chunks; ++ch) sum += partial[(size_t(n) * chunks + ch) * 6 + j];
+      for (int part = 0; part < parts; ++part) sum += partial[(size_t(n) * parts + part) * 6 + j];
       dth[6 * n + j] = static_cast<Dtype>(sum);
     }
     st::theta_param_grad(spec_, params + n * k, dth + 6 * n, dparams + n * k);
