@@ -188,6 +188,32 @@ def test_to_compute_dU_false():
                                rtol=1e-12)
 
 
+def test_backward_partitions_agree():
+    """Bigger single-sample case: with dU the work splits by channels, without it by row
+    bands; both must give the same theta gradient, and dU must match the small-case
+    formula checked above (linear in U: compare with a finite difference along U)."""
+    rng = np.random.RandomState(17)
+    U = rng.rand(1, 4, 40, 44)
+    theta = random_theta(rng, 1, 0.3)
+    a = backward_once(st_layer(output_H=50), {'U': U, 'theta': theta})
+    b = backward_once(st_layer(output_H=50, to_compute_dU=False), {'U': U, 'theta': theta})
+    np.testing.assert_allclose(a.blobs['theta'].diff, b.blobs['theta'].diff, rtol=1e-12)
+    direction = rng.randn(*U.shape)
+    top_diff = a.blobs['out'].diff
+    slope = np.sum((ref.transform(U + direction, theta, 50) - ref.transform(U, theta, 50))
+                   * top_diff)
+    np.testing.assert_allclose(np.sum(a.blobs['U'].diff * direction), slope, rtol=1e-10)
+
+
+def test_all_entries_fixed_needs_no_theta_bottom():
+    U = np.random.RandomState(18).rand(2, 1, 6, 5)
+    fixed = dict(theta_1_1=0.8, theta_1_2=0.1, theta_1_3=0.05, theta_2_1=-0.1, theta_2_2=1.1,
+                 theta_2_3=0.2)
+    out = layer_forward(st_layer(**fixed), {'U': U})['out']
+    expected = ref.transform(U, np.tile([0.8, 0.1, 0.05, -0.1, 1.1, 0.2], (2, 1)))
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
 def test_seed_st_train_prototxt():
     path = os.path.join(ROOT, 'examples', 'cat', 'st_train.prototxt')
     net = caffe.Net(path, caffe.TEST)
