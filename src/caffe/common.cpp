@@ -9,6 +9,8 @@ void GlobalInit(int* argc, char*** argv) {
   std::call_once(once, [&] {
     FLAGS_logtostderr = 1;
     FLAGS_colorlogtostderr = 0;
+    // glog >= 0.6 prints the year (I20261125 ...); Caffe's log parsers expect I1125.
+    FLAGS_log_year_in_prefix = false;
     if (!google::IsGoogleLoggingInitialized()) {
       google::InitGoogleLogging(argc && *argc > 0 ? (*argv)[0] : "caffe");
     }
