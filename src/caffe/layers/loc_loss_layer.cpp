@@ -1,0 +1,50 @@
+#include "caffe/layers/loc_loss_layer.hpp"
+
+#include "caffe/kernels/st_companions.hpp"
+#include "caffe/layer_factory.hpp"
+#include "caffe/util/parallel.hpp"
+
+namespace caffe {
+
+template <typename Dtype>
+void LocLossLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
+                                     const vector<Blob<Dtype>*>& top) {
+  if (this->layer_param_.loss_weight_size() == 0) this->layer_param_.add_loss_weight(Dtype(1));
+  threshold_ = static_cast<Dtype>(this->layer_param_.loc_loss_param().threshold());
+  CAFFE_ENFORCE_AS(ParseError, threshold_ >= 0, this->where(),
+                   "loc_loss_param.threshold must be >= 0, got ", threshold_);
+}
+
+template <typename Dtype>
+void LocLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
+                                  const vector<Blob<Dtype>*>& top) {
+  LAYER_ENFORCE(bottom[0]->num_axes() >= 1 && bottom[0]->shape(0) > 0,
+                "expected a bottom of shape N x ..., got ", bottom[0]->shape_string());
+  top[0]->Reshape(vector<int>{});
+  per_element_.ReshapeLike(*bottom[0]);
+}
+
+template <typename Dtype>
+void LocLossLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
+                                      const vector<Blob<Dtype>*>& top) {
+  const int count = bottom[0]->count();
+  cpu_for(count, st::LocLossElement<Dtype>{bottom[0]->cpu_data(), threshold_,
+                                           per_element_.mutable_cpu_data(), nullptr, Dtype(0)});
+  top[0]->mutable_cpu_data()[0] =
+      caffe_cpu_asum(count, per_element_.cpu_data()) / Dtype(bottom[0]->shape(0));
+}
+
+template <typename Dtype>
+void LocLossLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
+                                       const vector<bool>& propagate_down,
+                                       const vector<Blob<Dtype>*>& bottom) {
+  if (!propagate_down[0]) return;
+  const Dtype scale = top[0]->cpu_diff()[0] / Dtype(bottom[0]->shape(0));
+  cpu_for(bottom[0]->count(), st::LocLossElement<Dtype>{bottom[0]->cpu_data(), threshold_,
+                                                        nullptr, bottom[0]->mutable_cpu_diff(), scale});
+}
+
+INSTANTIATE_CLASS(LocLossLayer);
+REGISTER_LAYER_CLASS(LocLoss);
+
+}  // namespace caffe
