@@ -12,7 +12,9 @@ from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError,
                      solver_count, set_solver_rank)
 from .pycaffe import Net, Blob, Layer
 from . import io
+from .net_spec import layers, params, NetSpec, to_proto
 
 __all__ = ['TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'CaffeError', 'ParseError', 'ShapeError',
            'FileError', 'DeviceError', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
-           'set_random_seed', 'has_gpu', 'layer_type_list', 'io']
+           'set_random_seed', 'has_gpu', 'layer_type_list', 'io', 'layers', 'params',
+           'NetSpec', 'to_proto']
