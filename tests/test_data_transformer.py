@@ -122,3 +122,10 @@ def test_mean_file_of_wrong_size(dataset):
                          transform=f'mean_file: "{tmp}/mean.binaryproto"')
     with pytest.raises(caffe.ShapeError, match='must match the uncropped input'):
         net.forward()
+
+
+def test_legacy_image_data_param_fields(dataset):
+    tmp, source, expected = dataset
+    net = image_data_net(tmp, source, N, f'root_folder: "{tmp}" scale: 0.5 crop_size: 3')
+    h0, w0 = (H - 3) // 2, (W - 3) // 2
+    np.testing.assert_allclose(forward(net), expected[:, :, h0:h0 + 3, w0:w0 + 3] * 0.5)

@@ -5,12 +5,28 @@
 
 namespace caffe {
 
+namespace {
+
+// Old prototxts put scale / mean_file / crop_size / mirror in data_param or
+// image_data_param; they count where transform_param does not set them.
+template <typename LegacyParam>
+void merge_legacy(const LegacyParam& legacy, TransformationParameter* t) {
+  if (legacy.has_scale() && !t->has_scale()) t->set_scale(legacy.scale());
+  if (legacy.has_mean_file() && !t->has_mean_file()) t->set_mean_file(legacy.mean_file());
+  if (legacy.has_crop_size() && !t->has_crop_size()) t->set_crop_size(legacy.crop_size());
+  if (legacy.has_mirror() && !t->has_mirror()) t->set_mirror(legacy.mirror());
+}
+
+}  // namespace
+
 template <typename Dtype>
 void BaseDataLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
                                       const vector<Blob<Dtype>*>& top) {
   output_labels_ = top.size() > 1;
-  data_transformer_.reset(new DataTransformer<Dtype>(this->layer_param_.transform_param(),
-                                                     this->phase(), this->where()));
+  TransformationParameter* t = this->layer_param_.mutable_transform_param();
+  merge_legacy(this->layer_param_.data_param(), t);
+  merge_legacy(this->layer_param_.image_data_param(), t);
+  data_transformer_.reset(new DataTransformer<Dtype>(*t, this->phase(), this->where()));
   data_transformer_->InitRand();
   DataLayerSetUp(bottom, top);
 }

@@ -25,9 +25,9 @@ void DataLayer<Dtype>::DataLayerSetUp(const vector<Blob<Dtype>*>&,
   CAFFE_ENFORCE_AS(ParseError, p.batch_size() > 0, this->where(),
                    "data_param.batch_size must be positive");
   if (p.force_encoded_color()) {
-    TransformationParameter t = this->layer_param_.transform_param();
-    t.set_force_color(true);
-    this->data_transformer_.reset(new DataTransformer<Dtype>(t, this->phase(), this->where()));
+    this->layer_param_.mutable_transform_param()->set_force_color(true);
+    this->data_transformer_.reset(new DataTransformer<Dtype>(
+        this->layer_param_.transform_param(), this->phase(), this->where()));
     this->data_transformer_->InitRand();
   }
   try {
