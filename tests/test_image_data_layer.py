@@ -153,3 +153,14 @@ def test_images_of_different_sizes_need_resize(tmp_path):
         net.forward()
     ok = image_data_net(tmp_path, source, 2, f'root_folder: "{tmp_path}" new_height: 4 new_width: 4')
     ok.forward()
+
+
+def test_failed_net_construction_stops_the_loader(dataset):
+    tmp, source, _, _ = dataset
+    text = (f'layer {{ name: "data" type: "ImageData" top: "data" top: "label" image_data_param '
+            f'{{ source: "{source}" batch_size: 2 root_folder: "{tmp}" }} }}\n'
+            'layer { name: "bad" type: "NoSuchLayer" bottom: "data" top: "x" }\n')
+    (tmp / 'bad.prototxt').write_text(text)
+    for _ in range(3):
+        with pytest.raises(caffe.ParseError, match='NoSuchLayer'):
+            caffe.Net(str(tmp / 'bad.prototxt'), caffe.TRAIN)
