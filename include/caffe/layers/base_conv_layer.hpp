@@ -1,0 +1,70 @@
+// BaseConvolutionLayer: what Convolution (and a later Deconvolution) share -- parsing
+// convolution_param (kernel/stride/pad/dilation in their square and _h/_w forms, group,
+// bias), creating the weight (out x in/group x kh x kw) and bias blobs, and the per-image
+// im2col + grouped GEMM steps. Subclasses say which side is the "image" of im2col
+// (reverse_dimensions) and how the output size follows from the input.
+// Two spatial axes (after the channel axis) are supported; N-d input raises ShapeError.
+#pragma once
+
+#include "caffe/layers/blas_layer.hpp"
+#include "caffe/util/im2col.hpp"
+
+namespace caffe {
+
+template <typename Dtype>
+class BaseConvolutionLayer : public BlasLayer<Dtype> {
+ public:
+  explicit BaseConvolutionLayer(const LayerParameter& param) : BlasLayer<Dtype>(param) {}
+  void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  int MinBottomBlobs() const override { return 1; }
+  int MinTopBlobs() const override { return 1; }
+  bool EqualNumBottomTopBlobs() const override { return true; }
+
+ protected:
+  // true when im2col runs on the top (deconvolution) rather than the bottom.
+  virtual bool reverse_dimensions() const = 0;
+  // Sets output_shape_ (the top's spatial sizes) from the bottom's; throws when empty.
+  virtual void compute_output_shape() = 0;
+
+  // One image's steps; pointers are to that image's slice, on the side `gpu` names.
+  // output = weights * im2col(input)
+  void forward_gemm(const Dtype* input, const Dtype* weights, Dtype* output, bool gpu);
+  // output += bias (broadcast over space)
+  void forward_bias(Dtype* output, const Dtype* bias, bool gpu);
+  // input_diff = col2im(weights^T * output_diff)
+  void backward_gemm(const Dtype* output_diff, const Dtype* weights, Dtype* input_diff, bool gpu);
+  // weights_diff += output_diff * im2col(input)^T
+  void weight_gemm(const Dtype* input, const Dtype* output_diff, Dtype* weights_diff, bool gpu);
+  // bias_diff += output_diff summed over space
+  void backward_bias(Dtype* bias_diff, const Dtype* output_diff, bool gpu);
+
+  int input_height() const { return input_shape_[0]; }
+  int input_width() const { return input_shape_[1]; }
+
+  // Geometry from convolution_param (index 0: height, 1: width).
+  int kernel_[2], stride_[2], pad_[2], dilation_[2];
+  int channel_axis_ = 1, first_spatial_axis_ = 2;
+  int num_ = 0;            // images: product of the axes before the channel axis
+  int channels_ = 0;       // bottom channels
+  int num_output_ = 0;
+  int group_ = 1;
+  bool bias_term_ = true;
+  bool is_1x1_ = false;    // 1x1 kernel, stride 1, no pad: im2col is the identity
+  int input_shape_[2] = {0, 0};  // bottom spatial sizes
+  vector<int> output_shape_;     // top spatial sizes
+  int bottom_dim_ = 0, top_dim_ = 0, out_spatial_dim_ = 0;
+
+ private:
+  int conv_in_channels_ = 0, conv_out_channels_ = 0;
+  int kernel_dim_ = 0, weight_offset_ = 0, col_offset_ = 0, output_offset_ = 0;
+  int conv_out_spatial_dim_ = 0;
+  // The im2col columns of input: the col buffer filled from it, or input itself for 1x1.
+  const Dtype* columns(const Dtype* input, bool gpu);
+
+  ConvGeometry col_geometry_{};
+  Blob<Dtype> col_buffer_;
+  Blob<Dtype> bias_multiplier_;
+};
+
+}  // namespace caffe

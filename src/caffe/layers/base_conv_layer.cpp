@@ -1,0 +1,204 @@
+#include "caffe/layers/base_conv_layer.hpp"
+
+#include "caffe/filler.hpp"
+#include "caffe/util/device_math.hpp"
+
+namespace caffe {
+
+namespace {
+
+// Reads one geometry setting given as a repeated field (one value, or one per spatial
+// axis) or as a pair of _h/_w fields; `def` applies when neither is given.
+struct AxisSetting {
+  const char* name;  // the repeated field's name; the pair is <base>_h / <base>_w
+  const char* base;
+  const google::protobuf::RepeatedField<uint32_t>& values;
+  bool has_h, has_w;
+  uint32_t h, w;
+};
+
+void parse_axis_setting(const AxisSetting& s, int def, const std::string& where, int out[2]) {
+  if (s.has_h || s.has_w) {
+    CAFFE_ENFORCE_AS(ParseError, s.values.size() == 0, where, "give either ", s.name, " or ",
+                     s.base, "_h/", s.base, "_w, not both");
+    CAFFE_ENFORCE_AS(ParseError, s.has_h && s.has_w, where, s.base, "_h and ", s.base,
+                     "_w must be given together");
+    out[0] = static_cast<int>(s.h);
+    out[1] = static_cast<int>(s.w);
+    return;
+  }
+  const int n = s.values.size();
+  CAFFE_ENFORCE_AS(ParseError, n <= 2, where, s.name, " takes one value or one per spatial axis (2), got ", n);
+  for (int i = 0; i < 2; ++i) out[i] = n == 0 ? def : static_cast<int>(s.values.Get(n == 1 ? 0 : i));
+}
+
+}  // namespace
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
+                                             const vector<Blob<Dtype>*>& top) {
+  const ConvolutionParameter& p = this->layer_param_.convolution_param();
+  const std::string where = this->where();
+  channel_axis_ = bottom[0]->CanonicalAxisIndex(p.axis());
+  first_spatial_axis_ = channel_axis_ + 1;
+  const int num_spatial = bottom[0]->num_axes() - first_spatial_axis_;
+  LAYER_ENFORCE(num_spatial == 2, "expected 2 spatial axes after the channel axis ", channel_axis_,
+                " (N-d convolution is not supported), got bottom shape ", bottom[0]->shape_string());
+
+  CAFFE_ENFORCE_AS(ParseError, p.kernel_size_size() > 0 || p.has_kernel_h() || p.has_kernel_w(),
+                   where, "convolution_param needs kernel_size or kernel_h and kernel_w");
+  parse_axis_setting({"kernel_size", "kernel", p.kernel_size(), p.has_kernel_h(), p.has_kernel_w(),
+                      p.kernel_h(), p.kernel_w()}, 0, where, kernel_);
+  parse_axis_setting({"stride", "stride", p.stride(), p.has_stride_h(), p.has_stride_w(),
+                      p.stride_h(), p.stride_w()}, 1, where, stride_);
+  parse_axis_setting({"pad", "pad", p.pad(), p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w()},
+                     0, where, pad_);
+  parse_axis_setting({"dilation", "dilation", p.dilation(), false, false, 0, 0}, 1, where, dilation_);
+  for (int i = 0; i < 2; ++i) {
+    CAFFE_ENFORCE_AS(ParseError, kernel_[i] > 0, where, "kernel sizes must be positive, got ",
+                     kernel_[0], "x", kernel_[1]);
+    CAFFE_ENFORCE_AS(ParseError, stride_[i] > 0, where, "strides must be positive, got ",
+                     stride_[0], "x", stride_[1]);
+    CAFFE_ENFORCE_AS(ParseError, dilation_[i] > 0, where, "dilations must be positive, got ",
+                     dilation_[0], "x", dilation_[1]);
+  }
+  is_1x1_ = kernel_[0] == 1 && kernel_[1] == 1 && stride_[0] == 1 && stride_[1] == 1 &&
+            pad_[0] == 0 && pad_[1] == 0;
+
+  channels_ = bottom[0]->shape(channel_axis_);
+  num_output_ = static_cast<int>(p.num_output());
+  group_ = static_cast<int>(p.group());
+  CAFFE_ENFORCE_AS(ParseError, num_output_ > 0, where, "num_output must be positive, got ", num_output_);
+  CAFFE_ENFORCE_AS(ParseError, group_ > 0, where, "group must be positive, got ", group_);
+  LAYER_ENFORCE(channels_ % group_ == 0, "the number of input channels (", channels_,
+                ") must be a multiple of group (", group_, ")");
+  CAFFE_ENFORCE_AS(ParseError, num_output_ % group_ == 0, where, "num_output (", num_output_,
+                   ") must be a multiple of group (", group_, ")");
+  conv_out_channels_ = reverse_dimensions() ? channels_ : num_output_;
+  conv_in_channels_ = reverse_dimensions() ? num_output_ : channels_;
+  bias_term_ = p.bias_term();
+
+  const vector<int> weight_shape{conv_out_channels_, conv_in_channels_ / group_, kernel_[0], kernel_[1]};
+  const size_t num_blobs = bias_term_ ? 2 : 1;
+  if (!this->blobs_.empty()) {
+    // Parameters came with the definition (e.g. from a .caffemodel): check them.
+    LAYER_ENFORCE(this->blobs_.size() == num_blobs, "expected ", num_blobs,
+                  " parameter blob(s), got ", this->blobs_.size());
+    LAYER_ENFORCE(this->blobs_[0]->shape() == weight_shape, "expected weight shape ",
+                  Blob<Dtype>(weight_shape).shape_string(), ", got ", this->blobs_[0]->shape_string());
+    LAYER_ENFORCE(!bias_term_ || this->blobs_[1]->shape() == vector<int>{num_output_},
+                  "expected bias shape (", num_output_, "), got ", this->blobs_[1]->shape_string());
+  } else {
+    this->blobs_.resize(num_blobs);
+    this->blobs_[0].reset(new Blob<Dtype>(weight_shape));
+    GetFiller<Dtype>(p.weight_filler())->Fill(this->blobs_[0].get());
+    if (bias_term_) {
+      this->blobs_[1].reset(new Blob<Dtype>(vector<int>{num_output_}));
+      GetFiller<Dtype>(p.bias_filler())->Fill(this->blobs_[1].get());
+    }
+  }
+  kernel_dim_ = this->blobs_[0]->count(1);
+  weight_offset_ = conv_out_channels_ * kernel_dim_ / group_;
+  for (size_t i = 0; i < num_blobs; ++i) this->set_param_propagate_down(i, true);
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
+                                          const vector<Blob<Dtype>*>& top) {
+  const Blob<Dtype>& b0 = *bottom[0];
+  LAYER_ENFORCE(b0.num_axes() == first_spatial_axis_ + 2, "expected ", first_spatial_axis_ + 2,
+                " bottom axes, as at setup, got shape ", b0.shape_string());
+  LAYER_ENFORCE(b0.shape(channel_axis_) == channels_, "expected ", channels_,
+                " input channels (the weights' size), got bottom shape ", b0.shape_string());
+  for (size_t i = 1; i < bottom.size(); ++i) {
+    LAYER_ENFORCE(bottom[i]->shape() == b0.shape(), "all bottoms must have one shape: bottom 0 is ",
+                  b0.shape_string(), ", bottom ", i, " is ", bottom[i]->shape_string());
+  }
+  num_ = b0.count(0, channel_axis_);
+  input_shape_[0] = b0.shape(first_spatial_axis_);
+  input_shape_[1] = b0.shape(first_spatial_axis_ + 1);
+  compute_output_shape();
+  vector<int> top_shape(b0.shape().begin(), b0.shape().begin() + channel_axis_);
+  top_shape.push_back(num_output_);
+  top_shape.insert(top_shape.end(), output_shape_.begin(), output_shape_.end());
+  for (auto* t : top) t->Reshape(top_shape);
+
+  // The image side of im2col is the bottom for convolution, the top for deconvolution.
+  const bool rev = reverse_dimensions();
+  const int in_h = rev ? output_shape_[0] : input_shape_[0];
+  const int in_w = rev ? output_shape_[1] : input_shape_[1];
+  const int out_h = rev ? input_shape_[0] : output_shape_[0];
+  const int out_w = rev ? input_shape_[1] : output_shape_[1];
+  col_geometry_ = ConvGeometry{conv_in_channels_, in_h, in_w, kernel_[0], kernel_[1],
+                               pad_[0], pad_[1], stride_[0], stride_[1],
+                               dilation_[0], dilation_[1], out_h, out_w};
+  conv_out_spatial_dim_ = out_h * out_w;
+  col_offset_ = kernel_dim_ * conv_out_spatial_dim_;
+  output_offset_ = conv_out_channels_ * conv_out_spatial_dim_ / group_;
+  bottom_dim_ = b0.count(channel_axis_);
+  top_dim_ = top[0]->count(channel_axis_);
+  out_spatial_dim_ = top[0]->count(first_spatial_axis_);
+  if (!is_1x1_) col_buffer_.Reshape(vector<int>{kernel_dim_ * group_, conv_out_spatial_dim_});
+  if (bias_term_ && bias_multiplier_.count() != out_spatial_dim_) {
+    bias_multiplier_.Reshape(vector<int>{out_spatial_dim_});
+    caffe_set(out_spatial_dim_, Dtype(1), bias_multiplier_.mutable_cpu_data());
+  }
+}
+
+template <typename Dtype>
+const Dtype* BaseConvolutionLayer<Dtype>::columns(const Dtype* input, bool gpu) {
+  if (is_1x1_) return input;
+  Dtype* buf = device_mutable_data(col_buffer_, gpu);
+  im2col(gpu, input, col_geometry_, buf);
+  return buf;
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::forward_gemm(const Dtype* input, const Dtype* weights,
+                                               Dtype* output, bool gpu) {
+  const Dtype* col = columns(input, gpu);
+  for (int g = 0; g < group_; ++g) {
+    device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, conv_out_channels_ / group_,
+                       conv_out_spatial_dim_, kernel_dim_, Dtype(1), weights + weight_offset_ * g,
+                       col + col_offset_ * g, Dtype(0), output + output_offset_ * g);
+  }
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::forward_bias(Dtype* output, const Dtype* bias, bool gpu) {
+  device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, num_output_, out_spatial_dim_, 1, Dtype(1),
+                     bias, device_data(bias_multiplier_, gpu), Dtype(1), output);
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::backward_gemm(const Dtype* output_diff, const Dtype* weights,
+                                                Dtype* input_diff, bool gpu) {
+  Dtype* col = is_1x1_ ? input_diff : device_mutable_data(col_buffer_, gpu);
+  for (int g = 0; g < group_; ++g) {
+    device_gemm<Dtype>(gpu, CblasTrans, CblasNoTrans, kernel_dim_, conv_out_spatial_dim_,
+                       conv_out_channels_ / group_, Dtype(1), weights + weight_offset_ * g,
+                       output_diff + output_offset_ * g, Dtype(0), col + col_offset_ * g);
+  }
+  if (!is_1x1_) col2im(gpu, static_cast<const Dtype*>(col), col_geometry_, input_diff);
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::weight_gemm(const Dtype* input, const Dtype* output_diff,
+                                              Dtype* weights_diff, bool gpu) {
+  const Dtype* col = columns(input, gpu);
+  for (int g = 0; g < group_; ++g) {
+    device_gemm<Dtype>(gpu, CblasNoTrans, CblasTrans, conv_out_channels_ / group_, kernel_dim_,
+                       conv_out_spatial_dim_, Dtype(1), output_diff + output_offset_ * g,
+                       col + col_offset_ * g, Dtype(1), weights_diff + weight_offset_ * g);
+  }
+}
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::backward_bias(Dtype* bias_diff, const Dtype* output_diff, bool gpu) {
+  device_gemv<Dtype>(gpu, CblasNoTrans, num_output_, out_spatial_dim_, Dtype(1), output_diff,
+                     device_data(bias_multiplier_, gpu), Dtype(1), bias_diff);
+}
+
+INSTANTIATE_CLASS(BaseConvolutionLayer);
+
+}  // namespace caffe

@@ -1,0 +1,113 @@
+#include "caffe/layers/pooling_layer.hpp"
+
+#include "caffe/layer_factory.hpp"
+#include "caffe/util/parallel.hpp"
+
+namespace caffe {
+
+template <typename Dtype>
+void PoolingLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
+                                     const vector<Blob<Dtype>*>& top) {
+  const PoolingParameter& p = this->layer_param_.pooling_param();
+  const std::string where = this->where();
+  pool_ = p.pool();
+  CAFFE_ENFORCE_AS(ParseError, pool_ != PoolingParameter_PoolMethod_STOCHASTIC, where,
+                   "STOCHASTIC pooling is not implemented; use MAX or AVE");
+  global_pooling_ = p.global_pooling();
+  const bool has_kernel = p.has_kernel_size() || p.has_kernel_h() || p.has_kernel_w();
+  if (global_pooling_) {
+    CAFFE_ENFORCE_AS(ParseError, !has_kernel, where,
+                     "with global_pooling the kernel size comes from the input; do not set it");
+  } else {
+    CAFFE_ENFORCE_AS(ParseError, p.has_kernel_size() != (p.has_kernel_h() || p.has_kernel_w()),
+                     where, "give either kernel_size or kernel_h and kernel_w (exactly one form)");
+    CAFFE_ENFORCE_AS(ParseError, p.has_kernel_size() || (p.has_kernel_h() && p.has_kernel_w()),
+                     where, "kernel_h and kernel_w must be given together");
+  }
+  CAFFE_ENFORCE_AS(ParseError, !(p.has_pad() && (p.has_pad_h() || p.has_pad_w())), where,
+                   "give either pad or pad_h and pad_w, not both");
+  CAFFE_ENFORCE_AS(ParseError, p.has_pad_h() == p.has_pad_w(), where,
+                   "pad_h and pad_w must be given together");
+  CAFFE_ENFORCE_AS(ParseError, !(p.has_stride() && (p.has_stride_h() || p.has_stride_w())), where,
+                   "give either stride or stride_h and stride_w, not both");
+  CAFFE_ENFORCE_AS(ParseError, p.has_stride_h() == p.has_stride_w(), where,
+                   "stride_h and stride_w must be given together");
+  PoolGeometry& g = geom_;
+  g.kernel_h = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_h());
+  g.kernel_w = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_w());
+  g.pad_h = static_cast<int>(p.has_pad_h() ? p.pad_h() : p.pad());
+  g.pad_w = static_cast<int>(p.has_pad_w() ? p.pad_w() : p.pad());
+  g.stride_h = static_cast<int>(p.has_stride_h() ? p.stride_h() : p.stride());
+  g.stride_w = static_cast<int>(p.has_stride_w() ? p.stride_w() : p.stride());
+  CAFFE_ENFORCE_AS(ParseError, g.stride_h > 0 && g.stride_w > 0, where,
+                   "strides must be positive, got ", g.stride_h, "x", g.stride_w);
+  if (global_pooling_) {
+    CAFFE_ENFORCE_AS(ParseError, g.pad_h == 0 && g.pad_w == 0 && g.stride_h == 1 && g.stride_w == 1,
+                     where, "global_pooling needs pad 0 and stride 1, got pad ", g.pad_h, "x",
+                     g.pad_w, " and stride ", g.stride_h, "x", g.stride_w);
+  } else {
+    CAFFE_ENFORCE_AS(ParseError, g.kernel_h > 0 && g.kernel_w > 0, where,
+                     "kernel sizes must be positive, got ", g.kernel_h, "x", g.kernel_w);
+    CAFFE_ENFORCE_AS(ParseError, g.pad_h < g.kernel_h && g.pad_w < g.kernel_w, where,
+                     "pad (", g.pad_h, "x", g.pad_w, ") must be smaller than the kernel (",
+                     g.kernel_h, "x", g.kernel_w, ")");
+  }
+}
+
+template <typename Dtype>
+void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
+                                  const vector<Blob<Dtype>*>& top) {
+  LAYER_ENFORCE(bottom[0]->num_axes() == 4, "expected a 4-axis bottom (num, channels, height, "
+                "width), got shape ", bottom[0]->shape_string());
+  PoolGeometry& g = geom_;
+  g.height = bottom[0]->height();
+  g.width = bottom[0]->width();
+  if (global_pooling_) {
+    g.kernel_h = g.height;
+    g.kernel_w = g.width;
+  }
+  LAYER_ENFORCE(g.height + 2 * g.pad_h >= g.kernel_h && g.width + 2 * g.pad_w >= g.kernel_w,
+                "the kernel ", g.kernel_h, "x", g.kernel_w, " is larger than the padded input ",
+                g.height, "x", g.width, " + 2*(", g.pad_h, "x", g.pad_w, ")");
+  const bool ceil_mode =
+      this->layer_param_.pooling_param().round_mode() == PoolingParameter_RoundMode_CEIL;
+  const bool any_pad = g.pad_h > 0 || g.pad_w > 0;
+  g.pooled_h = pooled_size(g.height, g.kernel_h, g.pad_h, g.stride_h, ceil_mode, any_pad);
+  g.pooled_w = pooled_size(g.width, g.kernel_w, g.pad_w, g.stride_w, ceil_mode, any_pad);
+  const vector<int> shape{bottom[0]->num(), bottom[0]->channels(), g.pooled_h, g.pooled_w};
+  top[0]->Reshape(shape);
+  if (is_max()) mask_blob(top)->Reshape(shape);
+}
+
+template <typename Dtype>
+void PoolingLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
+                                      const vector<Blob<Dtype>*>& top) {
+  const int64_t n = top[0]->count();
+  const Dtype* x = bottom[0]->cpu_data();
+  Dtype* y = top[0]->mutable_cpu_data();
+  if (is_max()) {
+    cpu_for(n, MaxPoolForward<Dtype>{x, y, mask_blob(top)->mutable_cpu_data(), geom_});
+  } else {
+    cpu_for(n, AvePoolForward<Dtype>{x, y, geom_});
+  }
+}
+
+template <typename Dtype>
+void PoolingLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
+                                       const vector<bool>& propagate_down,
+                                       const vector<Blob<Dtype>*>& bottom) {
+  if (!propagate_down[0]) return;
+  const int64_t n = bottom[0]->count();
+  const Dtype* dy = top[0]->cpu_diff();
+  Dtype* dx = bottom[0]->mutable_cpu_diff();
+  if (is_max()) {
+    cpu_for(n, MaxPoolBackward<Dtype>{dy, mask_blob(top)->cpu_data(), dx, geom_});
+  } else {
+    cpu_for(n, AvePoolBackward<Dtype>{dy, dx, geom_});
+  }
+}
+
+INSTANTIATE_CLASS(PoolingLayer);
+REGISTER_LAYER_CLASS(Pooling);
+
+}  // namespace caffe

@@ -1,0 +1,166 @@
+"""Pooling (MAX with optional mask top, AVE, global) against numpy loops; Caffe's
+output-size rule (ceil rounding, last window starts inside the padded image)."""
+import math
+
+import numpy as np
+import pytest
+
+import caffe
+from caffe_test_utils import check_gradient, layer_forward, layer_net
+
+
+def pool_text(pool='MAX', extra='kernel_size: 2 stride: 2'):
+    return f'type: "Pooling" pooling_param {{ pool: {pool} {extra} }}'
+
+
+def out_size(n, k, p, s, ceil=True, any_pad=None):
+    any_pad = p > 0 if any_pad is None else any_pad
+    o = (math.ceil if ceil else math.floor)((n + 2 * p - k) / s) + 1
+    if any_pad and (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def pool_reference(x, kernel, stride, pad, mode, ceil=True):
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, pad
+    any_pad = ph > 0 or pw > 0
+    oh, ow = out_size(h, kh, ph, sh, ceil, any_pad), out_size(w, kw, pw, sw, ceil, any_pad)
+    out = np.zeros((n, c, oh, ow))
+    mask = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * sh - ph, j * sw - pw
+            h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)
+            area = (h1 - h0) * (w1 - w0)
+            h0c, w0c, h1c, w1c = max(h0, 0), max(w0, 0), min(h1, h), min(w1, w)
+            win = x[:, :, h0c:h1c, w0c:w1c].reshape(n, c, -1)
+            if mode == 'MAX':
+                arg = win.argmax(axis=2)
+                out[:, :, i, j] = win.max(axis=2)
+                ww = w1c - w0c
+                mask[:, :, i, j] = (h0c + arg // ww) * w + (w0c + arg % ww)
+            else:
+                out[:, :, i, j] = win.sum(axis=2) / area
+    return out, mask
+
+
+def distinct(shape, seed=0):
+    """Values that are all different (a stable argmax), in random order."""
+    rng = np.random.RandomState(seed)
+    return (rng.permutation(int(np.prod(shape))) * 0.1 - 3.0).reshape(shape)
+
+
+GEOMS = [  # (prototxt, kernel, stride, pad)
+    ('kernel_size: 2 stride: 2', (2, 2), (2, 2), (0, 0)),
+    ('kernel_size: 3 stride: 2', (3, 3), (2, 2), (0, 0)),          # ceil rounding
+    ('kernel_size: 3 stride: 2 pad: 1', (3, 3), (2, 2), (1, 1)),
+    ('kernel_size: 3 stride: 3 pad: 2', (3, 3), (3, 3), (2, 2)),   # last window dropped
+    ('kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 0', (3, 2), (1, 2), (1, 0)),
+]
+
+
+@pytest.mark.parametrize('geom,kernel,stride,pad', GEOMS)
+@pytest.mark.parametrize('mode', ['MAX', 'AVE'])
+def test_forward_matches_numpy(geom, kernel, stride, pad, mode):
+    x = distinct((2, 3, 7, 8))
+    tops = ('out', 'mask') if mode == 'MAX' else ('out',)
+    got = layer_forward(pool_text(mode, geom), {'x': x}, tops=tops, dtype=np.float64)
+    ref, mask = pool_reference(x, kernel, stride, pad, mode)
+    assert got['out'].shape == ref.shape
+    np.testing.assert_allclose(got['out'], ref, rtol=1e-12, atol=1e-12)
+    if mode == 'MAX':
+        np.testing.assert_array_equal(got['mask'], mask)
+
+
+@pytest.mark.parametrize('geom', [g[0] for g in GEOMS])
+@pytest.mark.parametrize('mode', ['MAX', 'AVE'])
+def test_gradient(geom, mode):
+    x = distinct((1, 2, 5, 6), seed=1)
+    check_gradient(pool_text(mode, geom), {'x': x}, eps=1e-4)
+
+
+def test_max_gradient_with_mask_top():
+    x = distinct((2, 1, 4, 5), seed=2)
+    net = layer_net(pool_text('MAX', 'kernel_size: 3 stride: 1 pad: 1'), {'x': x},
+                    tops=('out', 'mask'))
+    net.forward()
+    dy = np.random.RandomState(3).randn(*net.blobs['out'].data.shape)
+    net.blobs['out'].diff[...] = dy
+    net.backward()
+    ref = np.zeros(x.size)
+    flat_mask = net.blobs['mask'].data.astype(int)
+    for n in range(2):
+        np.add.at(ref.reshape(2, -1)[n], flat_mask[n, 0].ravel(), dy[n, 0].ravel())
+    np.testing.assert_allclose(net.blobs['x'].diff.ravel(), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('mode', ['MAX', 'AVE'])
+def test_global_pooling(mode):
+    x = distinct((2, 3, 4, 5), seed=4)
+    got = layer_forward(pool_text(mode, 'global_pooling: true'), {'x': x}, dtype=np.float64)['out']
+    ref = x.max(axis=(2, 3)) if mode == 'MAX' else x.mean(axis=(2, 3))
+    np.testing.assert_allclose(got, ref[:, :, None, None], rtol=1e-12)
+    check_gradient(pool_text(mode, 'global_pooling: true'), {'x': x[:1, :2]})
+
+
+@pytest.mark.parametrize('size,extra,expected', [
+    (28, 'kernel_size: 2 stride: 2', 14),
+    (13, 'kernel_size: 3 stride: 2', 6),          # (13-3)/2 is exact
+    (14, 'kernel_size: 3 stride: 2', 7),          # ceil(11/2)+1 (floor would give 6)
+    (6, 'kernel_size: 2 stride: 2 pad: 1', 4),    # window 3 starts at row 5 < 6: kept
+    (5, 'kernel_size: 2 stride: 2 pad: 1', 3),    # ceil gives 4; window 3 would start at row 5, in the padding
+    (4, 'kernel_size: 3 stride: 3 pad: 2', 2),    # ceil gives 3; window 2 would start at row 4, in the padding
+])
+def test_output_shapes(size, extra, expected):
+    net = layer_net(pool_text('MAX', extra), {'x': np.zeros((1, 1, size, size + 1))})
+    kv = dict(zip(extra.split()[::2], map(int, extra.split()[1::2])))
+    k, s, pad = kv['kernel_size:'], kv['stride:'], kv.get('pad:', 0)
+    assert out_size(size, k, pad, s) == expected
+    assert net.blobs['out'].data.shape == (1, 1, expected, out_size(size + 1, k, pad, s))
+
+
+def test_floor_round_mode():
+    net = layer_net(pool_text('AVE', 'kernel_size: 3 stride: 2 round_mode: FLOOR'),
+                    {'x': np.zeros((1, 1, 14, 14))})
+    assert net.blobs['out'].data.shape == (1, 1, 6, 6)
+
+
+def test_kernel_larger_than_padded_input_raises():
+    with pytest.raises(Exception, match=r"layer 'layer' \(Pooling\).*larger than the padded"):
+        layer_net(pool_text('MAX', 'kernel_size: 5 pad: 1'), {'x': np.zeros((1, 1, 2, 2))})
+
+
+def test_bad_parameters_raise():
+    x = {'x': np.zeros((1, 1, 6, 6))}
+    with pytest.raises(Exception, match=r"\(Pooling\).*STOCHASTIC"):
+        layer_net(pool_text('STOCHASTIC'), x)
+    with pytest.raises(Exception, match=r"\(Pooling\).*pad \(2x2\) must be smaller than the kernel"):
+        layer_net(pool_text('MAX', 'kernel_size: 2 pad: 2'), x)
+    with pytest.raises(Exception, match=r"\(Pooling\).*global_pooling"):
+        layer_net(pool_text('MAX', 'global_pooling: true kernel_size: 2'), x)
+    with pytest.raises(Exception, match=r"\(Pooling\).*kernel_size or kernel_h"):
+        layer_net(pool_text('MAX', 'kernel_size: 2 kernel_h: 2 kernel_w: 2'), x)
+    with pytest.raises(Exception, match=r"\(Pooling\).*at most 1 top"):
+        layer_net(pool_text('AVE'), x, tops=('a', 'b'))
+    with pytest.raises(Exception, match=r"\(Pooling\).*4-axis"):
+        layer_net(pool_text('MAX'), {'x': np.zeros((2, 6, 6))})
+
+
+@pytest.mark.skipif(not caffe.has_gpu(), reason="no GPU")
+@pytest.mark.parametrize('mode', ['MAX', 'AVE'])
+@pytest.mark.parametrize('geom', [g[0] for g in GEOMS])
+def test_gpu_matches_cpu(mode, geom):
+    x = distinct((2, 3, 9, 8), seed=5)
+    tops = ('out', 'mask') if mode == 'MAX' else ('out',)
+    net = layer_net(pool_text(mode, geom), {'x': x}, tops=tops)
+    results = []
+    for set_mode in (caffe.set_mode_cpu, caffe.set_mode_gpu):
+        set_mode()
+        net.forward()
+        top = net.blobs['out']
+        top.diff[...] = np.random.RandomState(6).randn(*top.data.shape)
+        net.backward()
+        results.append([net.blobs[t].data.copy() for t in tops] + [net.blobs['x'].diff.copy()])
+    for c, g in zip(*results):
+        np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-12)
