@@ -11,9 +11,9 @@ data_param.prefetch = 4 (the default), 1 and 0 (0: images are decoded inside for
 Prints, per setting, the time per iteration and the fraction of it that forward spent
 waiting for a batch (BasePrefetchingDataLayer's wait_seconds).
 
-When this build lacks the Convolution/Pooling/InnerProduct layers, the same classifier
-runs in numpy after net.forward() (and --mlp / InnerProduct-only when only those exist),
-so the data layer still competes with real compute for the CPU.
+Layers this build lacks are handled so the data layer still competes with real compute:
+without ReLU / SoftmaxWithLoss the loss gradient comes from numpy and net.backward() runs
+the rest; without Convolution / Pooling / InnerProduct the whole classifier runs in numpy.
 
     python3 benchmarks/data_prefetch.py [--images 2000] [--iters 20] [--workdir DIR]
 """
@@ -101,23 +101,38 @@ def data_layer(source, root, batch, prefetch, tops='top: "data" top: "label"'):
 '''
 
 
-CONV_NET = '''
-layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
-  convolution_param { num_output: 20 kernel_size: 5 weight_filler { type: "xavier" } } }
-layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1"
-  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
-layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2"
-  convolution_param { num_output: 50 kernel_size: 5 weight_filler { type: "xavier" } } }
-layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2"
-  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
-layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1"
-  inner_product_param { num_output: 500 weight_filler { type: "xavier" } } }
-layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }
-layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
-  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }
-layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label" top: "loss" }
-'''
-CONV_LAYERS = {'Convolution', 'Pooling', 'InnerProduct', 'ReLU', 'SoftmaxWithLoss'}
+CLASSIFIER = [  # (layer type, text); the classifier behind the seed's spatial transformer
+    ('Convolution', '''layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1"
+  convolution_param { num_output: 20 kernel_size: 5 weight_filler { type: "xavier" } } }'''),
+    ('Pooling', '''layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1"
+  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }'''),
+    ('Convolution', '''layer { name: "conv2" type: "Convolution" bottom: "pool1" top: "conv2"
+  convolution_param { num_output: 50 kernel_size: 5 weight_filler { type: "xavier" } } }'''),
+    ('Pooling', '''layer { name: "pool2" type: "Pooling" bottom: "conv2" top: "pool2"
+  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }'''),
+    ('InnerProduct', '''layer { name: "ip1" type: "InnerProduct" bottom: "pool2" top: "ip1"
+  inner_product_param { num_output: 500 weight_filler { type: "xavier" } } }'''),
+    ('ReLU', '''layer { name: "relu1" type: "ReLU" bottom: "ip1" top: "ip1" }'''),
+    ('InnerProduct', '''layer { name: "ip2" type: "InnerProduct" bottom: "ip1" top: "ip2"
+  inner_product_param { num_output: 10 weight_filler { type: "xavier" } } }'''),
+    ('SoftmaxWithLoss', '''layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip2" bottom: "label"
+  top: "loss" }'''),
+]
+CORE_LAYERS = {'Convolution', 'Pooling', 'InnerProduct'}
+
+
+def classifier_text(available):
+    """The classifier's layers this build has (ReLU / the loss may still be missing: then
+    the loss gradient is computed in numpy and fed to net.backward())."""
+    text = 'force_backward: true\n' if 'SoftmaxWithLoss' not in available else ''
+    return text + '\n'.join(t for kind, t in CLASSIFIER if kind in available) + '\n'
+
+
+def softmax_grad(scores, labels):
+    z = scores - scores.max(axis=1, keepdims=True)
+    prob = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    prob[np.arange(len(prob)), labels.astype(int)] -= 1
+    return prob / len(prob)
 
 
 class NumpyLeNet:
@@ -171,7 +186,7 @@ class NumpyLeNet:
 
 
 # ---- measuring --------------------------------------------------------------------------
-def measure(net_path, iters, warmup, numpy_net, compute=True):
+def measure(net_path, iters, warmup, numpy_net, compute=True, sleep_s=None):
     net = caffe.Net(net_path, caffe.TRAIN)
     for i in range(warmup + iters):
         if i == warmup:
@@ -180,9 +195,15 @@ def measure(net_path, iters, warmup, numpy_net, compute=True):
         net.forward()
         if not compute:
             continue
+        if sleep_s is not None:  # a device step: the host only waits for it
+            time.sleep(sleep_s)
+            continue
         if numpy_net is not None:
             numpy_net.step(net.blobs['data'].data, net.blobs['label'].data)
         else:
+            if 'loss' not in net.blobs:
+                net.blobs['ip2'].diff[...] = softmax_grad(net.blobs['ip2'].data,
+                                                          net.blobs['label'].data)
             net.backward()
     total = time.perf_counter() - start
     wait = net.data_wait_seconds()['data']['wait_seconds'] - start_wait
@@ -196,31 +217,52 @@ def main():
     parser.add_argument('--iters', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--batch', type=int, default=64)
+    parser.add_argument('--prefetch', type=int, nargs='+', default=[4, 1, 0],
+                        help='prefetch depths to compare (0: load inside forward)')
     parser.add_argument('--workdir', help='keep the generated images here (default: a temp dir)')
+    parser.add_argument('--device-step-ms', type=float, default=None,
+                        help='replace the classifier by a sleep of this many ms per iteration, '
+                             'as a GPU step would leave the CPU idle (shows the loader alone)')
     args = parser.parse_args()
     caffe.set_mode_cpu()
     caffe.set_random_seed(1)
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or tmp
         folder = os.path.join(work, 'cluttered')
-        t0 = time.perf_counter()
-        source = make_dataset(folder, args.images)
-        print(f'generated {args.images} {SIZE}x{SIZE} PNGs in {time.perf_counter() - t0:.1f} s '
-              f'under {folder}')
-        compiled = CONV_LAYERS <= set(caffe.layer_type_list())
+        source = os.path.join(folder, 'train.txt')
+        if os.path.exists(source) and sum(1 for _ in open(source)) == args.images:
+            print(f'reusing the {args.images} PNGs under {folder}')
+        else:
+            t0 = time.perf_counter()
+            source = make_dataset(folder, args.images)
+            print(f'generated {args.images} {SIZE}x{SIZE} PNGs in {time.perf_counter() - t0:.1f} s '
+                  f'under {folder}')
+        available = set(caffe.layer_type_list())
+        sleep_s = None if args.device_step_ms is None else args.device_step_ms / 1e3
+        compiled = CORE_LAYERS <= available and sleep_s is None
         numpy_net = None if compiled else NumpyLeNet(np.random.RandomState(0))
-        print('classifier:', 'compiled caffe layers (forward + backward)' if compiled else
-              'numpy stand-in after net.forward() (Convolution etc. not in this build)')
+        if sleep_s is not None:
+            numpy_net = None
+            print(f'classifier: none; a {args.device_step_ms:g} ms sleep per iteration stands '
+                  'for a device step')
+        elif compiled:
+            missing = sorted({kind for kind, _ in CLASSIFIER} - available)
+            print('classifier: compiled caffe layers, forward + backward' +
+                  (f' (not in this build: {", ".join(missing)}; loss gradient from numpy)'
+                   if missing else ''))
+        else:
+            print('classifier: numpy stand-in after net.forward() (Convolution etc. not in '
+                  'this build)')
         print(f'batch {args.batch}, {args.iters} timed iterations after {args.warmup} warm-up\n')
         print(f'{"prefetch":>8}  {"ms/iter":>8}  {"waiting for data":>16}')
-        for prefetch in (4, 1, 0):
+        for prefetch in args.prefetch:
             text = 'name: "data_prefetch"\n' + data_layer(source, folder, args.batch, prefetch)
             if compiled:
-                text += CONV_NET
+                text += classifier_text(available)
             path = os.path.join(work, f'net_prefetch{prefetch}.prototxt')
             with open(path, 'w') as f:
                 f.write(text)
-            per_iter, frac = measure(path, args.iters, args.warmup, numpy_net)
+            per_iter, frac = measure(path, args.iters, args.warmup, numpy_net, sleep_s=sleep_s)
             print(f'{prefetch:>8}  {per_iter * 1e3:8.1f}  {frac * 100:15.1f}%')
         # The loading cost itself: decoding + transforming one batch with nothing to hide it.
         path = os.path.join(work, 'net_data_only.prototxt')
