@@ -228,6 +228,29 @@ class Net:
                 outs[name].extend(value.copy()[:min(batch, total - start)])
         return {name: np.asarray(value) for name, value in outs.items()}
 
+    def set_input_arrays(self, data, labels, layer=None):
+        """Feeds a MemoryData layer (the first one, or the one named `layer`) from arrays:
+        data of shape (N, C, H, W) and labels of N values, both C-contiguous in the net's
+        dtype, N a multiple of the batch size. The net keeps references to both arrays."""
+        if layer is None:
+            found = [l for l in self.layers if l.type == 'MemoryData']
+            if not found:
+                raise TypeError('set_input_arrays needs a MemoryData layer; this net has none')
+            target = found[0]
+        else:
+            target = self.layers[self._layer_index(layer, 'layer')]
+        _caffe._set_input_arrays(target, data, labels)
+
+    def data_wait_seconds(self):
+        """Seconds each prefetching data layer's forward spent waiting for loaded batches,
+        as {layer name: {'wait_seconds': s, 'batches': n}}."""
+        stats = OrderedDict()
+        for name, layer in zip(self._net._layer_names, self._net.layers):
+            s = _caffe._data_wait_stats(layer)
+            if s is not None:
+                stats[name] = s
+        return stats
+
     def reshape(self):
         """Propagates changed input shapes through all layers."""
         self._net.reshape()

@@ -9,5 +9,6 @@ namespace py = pybind11;
 void bind_common(py::module_& m);
 void bind_net(py::module_& m);
 void bind_solver(py::module_& m);
+void bind_data(py::module_& m);
 
 }  // namespace caffe_py

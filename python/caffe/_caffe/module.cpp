@@ -7,4 +7,5 @@ PYBIND11_MODULE(_caffe, m) {
   caffe_py::bind_common(m);
   caffe_py::bind_net(m);
   caffe_py::bind_solver(m);
+  caffe_py::bind_data(m);
 }

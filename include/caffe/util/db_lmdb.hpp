@@ -1,0 +1,72 @@
+// A small LMDB wrapper for data sets of serialized Datum records.
+// LMDBReader opens an existing database read-only (MDB_RDONLY, and MDB_NOLOCK only when
+// the lock file cannot be used, e.g. on a read-only disk); its read transaction is renewed
+// each time the cursor wraps around, so readers never hold old pages forever and never
+// block a writer. LMDBWriter creates a new database and commits in batches, growing the
+// map as needed. Errors raise FileError naming the database path.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <lmdb.h>
+
+#include "caffe/common.hpp"
+
+namespace caffe {
+
+class LMDBReader {
+ public:
+  explicit LMDBReader(const std::string& path);
+  ~LMDBReader();
+  LMDBReader(const LMDBReader&) = delete;
+  LMDBReader& operator=(const LMDBReader&) = delete;
+
+  // Positions the cursor on the first record (renewing the read transaction).
+  void SeekToFirst();
+  // Moves to the next record; returns false (and stays invalid) at the end.
+  bool Next();
+  // Moves to the next record, wrapping around to the first one at the end.
+  void NextWrap();
+  bool valid() const { return valid_; }
+  std::string key() const;
+  // The current value: valid until the cursor moves.
+  const void* value_data() const { return value_.mv_data; }
+  size_t value_size() const { return value_.mv_size; }
+  size_t entries() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  void check(int rc, const char* what) const;
+  std::string path_;
+  MDB_env* env_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  MDB_txn* txn_ = nullptr;
+  MDB_cursor* cursor_ = nullptr;
+  MDB_val key_{0, nullptr}, value_{0, nullptr};
+  bool valid_ = false;
+};
+
+class LMDBWriter {
+ public:
+  // Creates the database directory; refuses to touch an existing path.
+  explicit LMDBWriter(const std::string& path);
+  ~LMDBWriter();
+  LMDBWriter(const LMDBWriter&) = delete;
+  LMDBWriter& operator=(const LMDBWriter&) = delete;
+
+  // Buffers one record; Commit() writes the buffered records in one transaction.
+  void Put(const std::string& key, const std::string& value);
+  void Commit();
+
+ private:
+  void check(int rc, const char* what) const;
+  std::string path_;
+  MDB_env* env_ = nullptr;
+  size_t map_size_ = size_t(1) << 30;
+  std::vector<std::pair<std::string, std::string>> pending_;
+};
+
+}  // namespace caffe

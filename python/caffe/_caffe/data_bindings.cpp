@@ -1,0 +1,86 @@
+// Data-layer helpers: MemoryData input arrays (Net.set_input_arrays) and the time
+// prefetching data layers spent waiting for batches (Net.data_wait_seconds).
+#include <pybind11/numpy.h>
+
+#include <memory>
+#include <string>
+
+#include "bindings.hpp"
+#include "caffe/layer.hpp"
+#include "caffe/layers/base_data_layer.hpp"
+#include "caffe/layers/memory_data_layer.hpp"
+
+namespace caffe_py {
+
+namespace {
+
+// Holds a Python object from C++; drops the reference under the GIL (or leaks it when the
+// interpreter is already gone, which is harmless at exit).
+std::shared_ptr<void> keep_alive(py::object obj) {
+  return std::shared_ptr<void>(new py::object(std::move(obj)), [](void* p) {
+    auto* o = static_cast<py::object*>(p);
+    if (!Py_IsInitialized()) return;
+    py::gil_scoped_acquire gil;
+    delete o;
+  });
+}
+
+template <typename Dtype>
+void set_input_arrays(const std::shared_ptr<caffe::Layer<Dtype>>& layer, py::array data,
+                      py::array labels) {
+  auto mem = std::dynamic_pointer_cast<caffe::MemoryDataLayer<Dtype>>(layer);
+  if (!mem) {
+    throw caffe::ShapeError(caffe::str_cat("layer '", layer->name(), "' is a ", layer->type(),
+                                           " layer; set_input_arrays needs a MemoryData layer"));
+  }
+  const char* want = sizeof(Dtype) == 4 ? "float32" : "float64";
+  for (const auto& [name, arr] : {std::pair<const char*, py::array&>{"data", data},
+                                  std::pair<const char*, py::array&>{"labels", labels}}) {
+    if (!arr.dtype().is(py::dtype::of<Dtype>()))
+      throw py::type_error(std::string(name) + " must be a " + want + " array (the net's dtype), got " +
+                           std::string(py::str(arr.dtype())));
+    if (!(arr.flags() & py::array::c_style))
+      throw py::value_error(std::string(name) + " must be C-contiguous (use np.ascontiguousarray)");
+  }
+  if (data.ndim() != 4 || data.shape(1) != mem->channels() || data.shape(2) != mem->height() ||
+      data.shape(3) != mem->width()) {
+    std::string got = "(";
+    for (int i = 0; i < data.ndim(); ++i) got += (i ? ", " : "") + std::to_string(data.shape(i));
+    throw caffe::ShapeError(caffe::str_cat(
+        "layer '", layer->name(), "' (MemoryData): data must have shape (N, ", mem->channels(),
+        ", ", mem->height(), ", ", mem->width(), "), got ", got, ")"));
+  }
+  const py::ssize_t n = data.shape(0);
+  if (labels.size() != n || (labels.ndim() != 1 && labels.ndim() != 4)) {
+    throw caffe::ShapeError(caffe::str_cat("layer '", layer->name(), "' (MemoryData): labels must "
+                                           "have shape (N,) or (N, 1, 1, 1) with N = ", n,
+                                           " (the number of data items); got ", labels.size(),
+                                           " values in ", labels.ndim(), " dimensions"));
+  }
+  mem->Reset(static_cast<const Dtype*>(data.data()), static_cast<const Dtype*>(labels.data()),
+             static_cast<int>(n), keep_alive(py::make_tuple(data, labels)));
+}
+
+template <typename Dtype>
+py::object wait_stats(const std::shared_ptr<caffe::Layer<Dtype>>& layer) {
+  auto pre = std::dynamic_pointer_cast<caffe::BasePrefetchingDataLayer<Dtype>>(layer);
+  if (!pre) return py::none();
+  py::dict d;
+  d["wait_seconds"] = pre->wait_seconds();
+  d["batches"] = pre->batches_served();
+  return d;
+}
+
+}  // namespace
+
+void bind_data(py::module_& m) {
+  m.def("_set_input_arrays", &set_input_arrays<float>, py::arg("layer"), py::arg("data"),
+        py::arg("labels"));
+  m.def("_set_input_arrays", &set_input_arrays<double>, py::arg("layer"), py::arg("data"),
+        py::arg("labels"));
+  m.def("_data_wait_stats", &wait_stats<float>, py::arg("layer"),
+        "For a prefetching data layer: {'wait_seconds': s, 'batches': n}; None otherwise.");
+  m.def("_data_wait_stats", &wait_stats<double>, py::arg("layer"));
+}
+
+}  // namespace caffe_py

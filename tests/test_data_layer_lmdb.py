@@ -1,0 +1,159 @@
+"""Data layer over LMDB databases written by convert_imageset; compute_image_mean;
+make_list_file.py."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import caffe
+from data_test_utils import (ROOT, as_caffe, data_net, random_images, tool, write_list,
+                             write_pngs)
+
+pytestmark = pytest.mark.skipif(not os.path.exists(tool('convert_imageset')),
+                                reason='build/tools/convert_imageset is not built')
+
+
+def run(*args, ok=True):
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=60)
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture
+def pngs(tmp_path):
+    images = random_images(7, 6, 5, seed=2)
+    names = write_pngs(tmp_path / 'imgs', images, [f'a {i}.png' for i in range(7)])
+    source = write_list(tmp_path / 'list.txt', names, [3, 1, 4, 1, 5, 9, 2])
+    return tmp_path, source, images, np.array([3, 1, 4, 1, 5, 9, 2])
+
+
+def convert(tmp, source, name, *flags):
+    db = tmp / name
+    out = run(tool('convert_imageset'), *flags, f'{tmp}/imgs/', source, db)
+    assert 'Processed 7 files.' in out.stderr
+    return db
+
+
+def lmdb_net(tmp, db, batch, transform='', extra=''):
+    return data_net(tmp, 'Data', f'data_param {{ source: "{db}" batch_size: {batch} '
+                    f'backend: LMDB {extra} }}', transform=transform)
+
+
+def test_raw_lmdb_round_trip_and_wrap_around(pngs):
+    tmp, source, images, labels = pngs
+    db = convert(tmp, source, 'raw_lmdb')
+    net = lmdb_net(tmp, db, 3)
+    expected = as_caffe(images)
+    order = list(range(7)) * 2
+    for b in range(4):
+        net.forward()
+        idx = order[3 * b:3 * b + 3]
+        np.testing.assert_array_equal(net.blobs['data'].data, expected[idx])
+        np.testing.assert_array_equal(net.blobs['label'].data, labels[idx])
+
+
+def test_encoded_gray_resized_lmdb(pngs):
+    tmp, source, images, labels = pngs
+    db = convert(tmp, source, 'enc_lmdb', '-encoded', '-gray', '-resize_height=4',
+                 '-resize_width=4', '-check_size')
+    net = lmdb_net(tmp, db, 7, transform='scale: 0.00390625')
+    net.forward()
+    data = net.blobs['data'].data
+    assert data.shape == (7, 1, 4, 4)
+    assert 0 <= data.min() and data.max() <= 1 and data.std() > 0.05
+    np.testing.assert_array_equal(net.blobs['label'].data, labels)
+    color = lmdb_net(tmp, db, 7, transform='force_color: true')
+    color.forward()
+    assert color.blobs['data'].data.shape == (7, 3, 4, 4)
+
+
+def test_encoded_keeps_the_png_bytes(pngs):
+    tmp, source, images, _ = pngs
+    db = convert(tmp, source, 'png_lmdb', '-encoded')
+    net = lmdb_net(tmp, db, 7, transform='crop_size: 3')
+    net.forward()
+    np.testing.assert_array_equal(net.blobs['data'].data, as_caffe(images)[:, :, 1:4, 1:4])
+
+
+def test_shuffle_with_seed_is_a_permutation(pngs):
+    tmp, source, images, labels = pngs
+    db = convert(tmp, source, 'shuf_lmdb', '-shuffle', '-seed=3')
+    net = lmdb_net(tmp, db, 7)
+    net.forward()
+    got = net.blobs['label'].data
+    assert sorted(got) == sorted(labels)
+    expected = as_caffe(images)
+    for img in net.blobs['data'].data:
+        assert any(np.array_equal(img, e) for e in expected)
+
+
+def test_compute_image_mean_matches_numpy(pngs):
+    tmp, source, images, _ = pngs
+    db = convert(tmp, source, 'mean_lmdb')
+    out = run(tool('compute_image_mean'), db, tmp / 'mean.binaryproto')
+    assert 'Processed 7 files.' in out.stderr
+    blob = caffe.proto.caffe_pb2.BlobProto()
+    blob.ParseFromString((tmp / 'mean.binaryproto').read_bytes())
+    mean = caffe.io.blobproto_to_array(blob)
+    want = as_caffe(images).mean(axis=0, keepdims=True)
+    np.testing.assert_allclose(mean, want, rtol=1e-5)
+    # and it works as a mean_file
+    net = lmdb_net(tmp, db, 7, transform=f'mean_file: "{tmp}/mean.binaryproto"')
+    net.forward()
+    np.testing.assert_allclose(net.blobs['data'].data, as_caffe(images) - want, atol=1e-4)
+
+
+def test_convert_refuses_to_overwrite(pngs):
+    tmp, source, _, _ = pngs
+    db = convert(tmp, source, 'once_lmdb')
+    out = run(tool('convert_imageset'), f'{tmp}/imgs/', source, db, ok=False)
+    assert out.returncode == 1 and 'already exists' in out.stderr
+
+
+def test_convert_skips_missing_images_and_reports_them(pngs):
+    tmp, source, _, _ = pngs
+    with open(source, 'a') as f:
+        f.write('gone.png 0\n')
+    db = convert(tmp, source, 'skip_lmdb')
+    net = lmdb_net(tmp, db, 7)  # the 7 readable images
+    net.forward()
+
+
+def test_nonexistent_lmdb(tmp_path):
+    with pytest.raises(caffe.FileError, match=r"LMDB database '.*no_such_db' does not exist"):
+        lmdb_net(tmp_path, tmp_path / 'no_such_db', 2)
+    os.makedirs(tmp_path / 'plain_folder')
+    with pytest.raises(caffe.FileError, match='not an LMDB database'):
+        lmdb_net(tmp_path, tmp_path / 'plain_folder', 2)
+    out = run(tool('compute_image_mean'), tmp_path / 'no_such_db', ok=False)
+    assert out.returncode == 1 and 'does not exist' in out.stderr
+
+
+def test_leveldb_backend_is_a_clear_error(tmp_path):
+    with pytest.raises(caffe.ParseError, match='LEVELDB'):
+        data_net(tmp_path, 'Data', f'data_param {{ source: "{tmp_path}" batch_size: 1 }}')
+
+
+def test_make_list_file(tmp_path):
+    for cls, n in (('cat', 2), ('dog', 3)):
+        write_pngs(tmp_path / 'named' / cls, random_images(n, 3, 3))
+    for cls in ('7', '2'):
+        write_pngs(tmp_path / 'digits' / cls, random_images(1, 3, 3))
+    script = os.path.join(ROOT, 'tools', 'make_list_file.py')
+    out = run(sys.executable, script, tmp_path / 'named', tmp_path / 'named.txt')
+    assert 'wrote 5 images in 2 classes' in out.stdout
+    lines = (tmp_path / 'named.txt').read_text().splitlines()
+    assert lines[0] == 'cat/img000.png 0' and lines[-1] == 'dog/img002.png 1'
+    run(sys.executable, script, tmp_path / 'digits', tmp_path / 'digits.txt', '--shuffle',
+        '--seed', '1')
+    assert sorted((tmp_path / 'digits.txt').read_text().splitlines()) == \
+        ['2/img000.png 2', '7/img000.png 7']
+    # the list drives convert_imageset directly
+    db = tmp_path / 'named_lmdb'
+    run(tool('convert_imageset'), tmp_path / 'named', tmp_path / 'named.txt', db)
+    net = lmdb_net(tmp_path, db, 5)
+    net.forward()
+    np.testing.assert_array_equal(net.blobs['label'].data, [0, 0, 1, 1, 1])
