@@ -7,7 +7,9 @@
 
 #include <vector>
 
+#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -22,14 +24,19 @@ class PowerFileLayer : public Layer<Dtype> {
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
+  template <class Side>
+  void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
+    Side::for_n(bottom[0]->count(), st::AddShiftElement<Dtype>{
+        Side::data(bottom[0]), Side::data(&shift_), shift_.count(), Side::mutable_data(top[0])});
+  }
+  template <class Side>
+  void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                  const vector<Blob<Dtype>*>& bottom) {
+    if (propagate_down[0] && top[0] != bottom[0])
+      Side::copy(top[0]->count(), Side::diff(top[0]), Side::mutable_diff(bottom[0]));
+  }
 
   std::vector<Dtype> shift_values_;  // as read from the file
   Blob<Dtype> shift_;                // the same, where the kernels read it

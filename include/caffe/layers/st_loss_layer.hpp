@@ -7,7 +7,9 @@
 // Loss weight 1 unless loss_weight says otherwise.
 #pragma once
 
+#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -22,14 +24,25 @@ class STLossLayer : public Layer<Dtype> {
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
+  template <class Side>
+  void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
+    const int N = bottom[0]->shape(0);
+    Side::for_n(N, st::STLossSample<Dtype>{Side::data(bottom[0]), output_H_, output_W_,
+                                           Side::mutable_data(&per_sample_),
+                                           Side::mutable_data(&dtheta_)});
+    const double sum = Side::sum(N, Side::data(&per_sample_));
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / (double(N) * output_H_ * output_W_));
+  }
+  template <class Side>
+  void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                  const vector<Blob<Dtype>*>& bottom) {
+    if (!propagate_down[0]) return;
+    const int N = bottom[0]->shape(0);
+    const Dtype scale = top[0]->cpu_diff()[0] / (Dtype(N) * output_H_ * output_W_);
+    Side::scale(dtheta_.count(), scale, Side::data(&dtheta_), Side::mutable_diff(bottom[0]));
+  }
 
   int output_H_ = 0, output_W_ = 0;
   Blob<Dtype> per_sample_;  // N: each sample's summed penalty

@@ -6,6 +6,21 @@
 
 namespace caffe {
 
+// One block sums x[0, n) in double into *out (GpuSide::sum).
+template <typename Dtype>
+__global__ void side_sum_kernel(int n, const Dtype* x, double* out) {
+  __shared__ double part[CAFFE_CUDA_NUM_THREADS];
+  double s = 0;
+  for (int i = threadIdx.x; i < n; i += blockDim.x) s += x[i];
+  part[threadIdx.x] = s;
+  __syncthreads();
+  for (int k = blockDim.x / 2; k > 0; k >>= 1) {
+    if (threadIdx.x < k) part[threadIdx.x] += part[threadIdx.x + k];
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *out = part[0];
+}
+
 struct GpuSide {
   static constexpr bool is_gpu = true;
   template <typename Dtype> static const Dtype* data(const Blob<Dtype>* b) { return b->gpu_data(); }
@@ -22,6 +37,9 @@ struct GpuSide {
   }
   template <typename Dtype> static void set(int n, Dtype a, Dtype* y) { caffe_gpu_set(n, a, y); }
   template <typename Dtype> static void scal(int n, Dtype a, Dtype* y) { caffe_gpu_scal(n, a, y); }
+  template <typename Dtype> static void scale(int n, Dtype a, const Dtype* x, Dtype* y) {
+    caffe_gpu_scale(n, a, x, y);
+  }
   template <typename Dtype> static void axpy(int n, Dtype a, const Dtype* x, Dtype* y) {
     caffe_gpu_axpy(n, a, x, y);
   }
@@ -34,6 +52,14 @@ struct GpuSide {
     Dtype out = 0;
     caffe_gpu_asum(n, x, &out);
     return out;
+  }
+  // The plain (signed) sum of x, accumulated in double.
+  template <typename Dtype> static double sum(int n, const Dtype* x) {
+    if (n <= 0) return 0;
+    SyncedMemory out(sizeof(double));
+    side_sum_kernel<<<1, CAFFE_CUDA_NUM_THREADS>>>(n, x, static_cast<double*>(out.mutable_gpu_data()));
+    CUDA_POST_KERNEL_CHECK;
+    return *static_cast<const double*>(out.cpu_data());
   }
   // n uniformly distributed 32-bit integers from cuRAND.
   static void rng_uint(int n, unsigned int* r) { caffe_gpu_rng_uniform(n, r); }

@@ -30,6 +30,9 @@ struct CpuSide {
   }
   template <typename Dtype> static void set(int n, Dtype a, Dtype* y) { caffe_set(n, a, y); }
   template <typename Dtype> static void scal(int n, Dtype a, Dtype* y) { caffe_scal(n, a, y); }
+  template <typename Dtype> static void scale(int n, Dtype a, const Dtype* x, Dtype* y) {
+    caffe_cpu_scale(n, a, x, y);
+  }
   template <typename Dtype> static void axpy(int n, Dtype a, const Dtype* x, Dtype* y) {
     caffe_axpy(n, a, x, y);
   }
@@ -37,6 +40,12 @@ struct CpuSide {
     return caffe_cpu_dot(n, x, y);
   }
   template <typename Dtype> static Dtype asum(int n, const Dtype* x) { return caffe_cpu_asum(n, x); }
+  // The plain (signed) sum of x, accumulated in double.
+  template <typename Dtype> static double sum(int n, const Dtype* x) {
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += x[i];
+    return s;
+  }
   // n uniformly distributed 32-bit integers from Caffe::rng().
   static void rng_uint(int n, unsigned int* r) {
     for (int i = 0; i < n; ++i) r[i] = caffe_rng_rand();

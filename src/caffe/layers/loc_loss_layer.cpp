@@ -1,8 +1,6 @@
 #include "caffe/layers/loc_loss_layer.hpp"
 
-#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
 
 namespace caffe {
 
@@ -22,26 +20,6 @@ void LocLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
                 "expected a bottom of shape N x ..., got ", bottom[0]->shape_string());
   top[0]->Reshape(vector<int>{});
   per_element_.ReshapeLike(*bottom[0]);
-}
-
-template <typename Dtype>
-void LocLossLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
-                                      const vector<Blob<Dtype>*>& top) {
-  const int count = bottom[0]->count();
-  cpu_for(count, st::LocLossElement<Dtype>{bottom[0]->cpu_data(), threshold_,
-                                           per_element_.mutable_cpu_data(), nullptr, Dtype(0)});
-  top[0]->mutable_cpu_data()[0] =
-      caffe_cpu_asum(count, per_element_.cpu_data()) / Dtype(bottom[0]->shape(0));
-}
-
-template <typename Dtype>
-void LocLossLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
-                                       const vector<bool>& propagate_down,
-                                       const vector<Blob<Dtype>*>& bottom) {
-  if (!propagate_down[0]) return;
-  const Dtype scale = top[0]->cpu_diff()[0] / Dtype(bottom[0]->shape(0));
-  cpu_for(bottom[0]->count(), st::LocLossElement<Dtype>{bottom[0]->cpu_data(), threshold_,
-                                                        nullptr, bottom[0]->mutable_cpu_diff(), scale});
 }
 
 INSTANTIATE_CLASS(LocLossLayer);

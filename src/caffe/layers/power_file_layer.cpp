@@ -3,9 +3,7 @@
 #include <fstream>
 #include <string>
 
-#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
 
 namespace caffe {
 
@@ -48,21 +46,6 @@ void PowerFileLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     shift_.Reshape({features});
     caffe_copy(features, shift_values_.data(), shift_.mutable_cpu_data());
   }
-}
-
-template <typename Dtype>
-void PowerFileLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
-                                        const vector<Blob<Dtype>*>& top) {
-  cpu_for(bottom[0]->count(), st::AddShiftElement<Dtype>{bottom[0]->cpu_data(), shift_.cpu_data(),
-                                                         shift_.count(), top[0]->mutable_cpu_data()});
-}
-
-template <typename Dtype>
-void PowerFileLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
-                                         const vector<bool>& propagate_down,
-                                         const vector<Blob<Dtype>*>& bottom) {
-  if (propagate_down[0] && top[0] != bottom[0])
-    caffe_copy(top[0]->count(), top[0]->cpu_diff(), bottom[0]->mutable_cpu_diff());
 }
 
 INSTANTIATE_CLASS(PowerFileLayer);

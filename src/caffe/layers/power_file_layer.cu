@@ -1,27 +1,9 @@
-#include "caffe/kernels/st_companions.hpp"
+// Device passes of PowerFile: the host's ForwardOn / BackwardOn steps, run on GpuSide.
 #include "caffe/layers/power_file_layer.hpp"
-#include "caffe/util/parallel.cuh"
+#include "caffe/util/side.cuh"
 
 namespace caffe {
 
-template <typename Dtype>
-void PowerFileLayer<Dtype>::Forward_gpu(const vector<Blob<Dtype>*>& bottom,
-                                        const vector<Blob<Dtype>*>& top) {
-  gpu_for(bottom[0]->count(), st::AddShiftElement<Dtype>{bottom[0]->gpu_data(), shift_.gpu_data(),
-                                                         shift_.count(), top[0]->mutable_gpu_data()});
-}
-
-template <typename Dtype>
-void PowerFileLayer<Dtype>::Backward_gpu(const vector<Blob<Dtype>*>& top,
-                                         const vector<bool>& propagate_down,
-                                         const vector<Blob<Dtype>*>& bottom) {
-  if (propagate_down[0] && top[0] != bottom[0])
-    caffe_gpu_copy(top[0]->count(), top[0]->gpu_diff(), bottom[0]->mutable_gpu_diff());
-}
-
-template void PowerFileLayer<float>::Forward_gpu(const vector<Blob<float>*>&, const vector<Blob<float>*>&);
-template void PowerFileLayer<double>::Forward_gpu(const vector<Blob<double>*>&, const vector<Blob<double>*>&);
-template void PowerFileLayer<float>::Backward_gpu(const vector<Blob<float>*>&, const vector<bool>&, const vector<Blob<float>*>&);
-template void PowerFileLayer<double>::Backward_gpu(const vector<Blob<double>*>&, const vector<bool>&, const vector<Blob<double>*>&);
+DEFINE_LAYER_GPU_PASSES(PowerFileLayer);
 
 }  // namespace caffe

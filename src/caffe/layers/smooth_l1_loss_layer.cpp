@@ -1,8 +1,6 @@
 #include "caffe/layers/smooth_l1_loss_layer.hpp"
 
-#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
 
 namespace caffe {
 
@@ -31,35 +29,6 @@ void SmoothL1LossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
                   pred.shape_string(), "), got ", bottom[i]->shape_string());
   top[0]->Reshape(vector<int>{});
   per_element_.ReshapeLike(pred);
-}
-
-template <typename Dtype>
-void SmoothL1LossLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
-                                           const vector<Blob<Dtype>*>& top) {
-  const bool w = bottom.size() == 4;
-  const int count = bottom[0]->count();
-  cpu_for(count, st::SmoothL1Element<Dtype>{
-      bottom[0]->cpu_data(), bottom[1]->cpu_data(), w ? bottom[2]->cpu_data() : nullptr,
-      w ? bottom[3]->cpu_data() : nullptr, sigma2_, per_element_.mutable_cpu_data(), nullptr, 0});
-  const Dtype* loss = per_element_.cpu_data();
-  double sum = 0;  // outside weights may be negative: a plain sum, not asum
-  for (int i = 0; i < count; ++i) sum += loss[i];
-  top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / bottom[0]->shape(0));
-}
-
-template <typename Dtype>
-void SmoothL1LossLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
-                                            const vector<bool>& propagate_down,
-                                            const vector<Blob<Dtype>*>& bottom) {
-  const bool w = bottom.size() == 4;
-  const Dtype scale = top[0]->cpu_diff()[0] / Dtype(bottom[0]->shape(0));
-  for (int i = 0; i < 2; ++i) {
-    if (!propagate_down[i]) continue;
-    cpu_for(bottom[0]->count(), st::SmoothL1Element<Dtype>{
-        bottom[0]->cpu_data(), bottom[1]->cpu_data(), w ? bottom[2]->cpu_data() : nullptr,
-        w ? bottom[3]->cpu_data() : nullptr, sigma2_, nullptr, bottom[i]->mutable_cpu_diff(),
-        i == 0 ? scale : -scale});
-  }
 }
 
 INSTANTIATE_CLASS(SmoothL1LossLayer);

@@ -1,8 +1,6 @@
 #include "caffe/layers/st_loss_layer.hpp"
 
-#include "caffe/kernels/st_companions.hpp"
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
 
 namespace caffe {
 
@@ -29,28 +27,6 @@ void STLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   top[0]->Reshape(vector<int>{});
   per_sample_.Reshape({theta.shape(0)});
   dtheta_.Reshape({theta.shape(0), 6});
-}
-
-template <typename Dtype>
-void STLossLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
-                                     const vector<Blob<Dtype>*>& top) {
-  const int N = bottom[0]->shape(0);
-  cpu_for(N, st::STLossSample<Dtype>{bottom[0]->cpu_data(), output_H_, output_W_,
-                                     per_sample_.mutable_cpu_data(), dtheta_.mutable_cpu_data()});
-  const Dtype* per = per_sample_.cpu_data();
-  double sum = 0;
-  for (int n = 0; n < N; ++n) sum += per[n];
-  top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / (double(N) * output_H_ * output_W_));
-}
-
-template <typename Dtype>
-void STLossLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
-                                      const vector<bool>& propagate_down,
-                                      const vector<Blob<Dtype>*>& bottom) {
-  if (!propagate_down[0]) return;
-  const int N = bottom[0]->shape(0);
-  const Dtype scale = top[0]->cpu_diff()[0] / (Dtype(N) * output_H_ * output_W_);
-  caffe_cpu_scale(dtheta_.count(), scale, dtheta_.cpu_data(), bottom[0]->mutable_cpu_diff());
 }
 
 INSTANTIATE_CLASS(STLossLayer);
