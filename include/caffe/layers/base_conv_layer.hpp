@@ -6,15 +6,16 @@
 // Two spatial axes (after the channel axis) are supported; N-d input raises ShapeError.
 #pragma once
 
-#include "caffe/layers/blas_layer.hpp"
+#include "caffe/layer.hpp"
 #include "caffe/util/im2col.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class BaseConvolutionLayer : public BlasLayer<Dtype> {
+class BaseConvolutionLayer : public Layer<Dtype> {
  public:
-  explicit BaseConvolutionLayer(const LayerParameter& param) : BlasLayer<Dtype>(param) {}
+  explicit BaseConvolutionLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   int MinBottomBlobs() const override { return 1; }
@@ -27,17 +28,50 @@ class BaseConvolutionLayer : public BlasLayer<Dtype> {
   // Sets output_shape_ (the top's spatial sizes) from the bottom's; throws when empty.
   virtual void compute_output_shape() = 0;
 
-  // One image's steps; pointers are to that image's slice, on the side `gpu` names.
+  // One image's steps; pointers are to that image's slice, on Side's memory.
   // output = weights * im2col(input)
-  void forward_gemm(const Dtype* input, const Dtype* weights, Dtype* output, bool gpu);
+  template <class Side>
+  void forward_gemm(const Dtype* input, const Dtype* weights, Dtype* output) {
+    const Dtype* col = columns<Side>(input);
+    for (int g = 0; g < group_; ++g) {
+      Side::gemm(CblasNoTrans, CblasNoTrans, conv_out_channels_ / group_, conv_out_spatial_dim_,
+                 kernel_dim_, Dtype(1), weights + weight_offset_ * g, col + col_offset_ * g,
+                 Dtype(0), output + output_offset_ * g);
+    }
+  }
   // output += bias (broadcast over space)
-  void forward_bias(Dtype* output, const Dtype* bias, bool gpu);
+  template <class Side>
+  void forward_bias(Dtype* output, const Dtype* bias) {
+    Side::gemm(CblasNoTrans, CblasNoTrans, num_output_, out_spatial_dim_, 1, Dtype(1), bias,
+               Side::data(&bias_multiplier_), Dtype(1), output);
+  }
   // input_diff = col2im(weights^T * output_diff)
-  void backward_gemm(const Dtype* output_diff, const Dtype* weights, Dtype* input_diff, bool gpu);
+  template <class Side>
+  void backward_gemm(const Dtype* output_diff, const Dtype* weights, Dtype* input_diff) {
+    Dtype* col = is_1x1_ ? input_diff : Side::mutable_data(&col_buffer_);
+    for (int g = 0; g < group_; ++g) {
+      Side::gemm(CblasTrans, CblasNoTrans, kernel_dim_, conv_out_spatial_dim_,
+                 conv_out_channels_ / group_, Dtype(1), weights + weight_offset_ * g,
+                 output_diff + output_offset_ * g, Dtype(0), col + col_offset_ * g);
+    }
+    if (!is_1x1_) Side::col2im(static_cast<const Dtype*>(col), col_geometry_, input_diff);
+  }
   // weights_diff += output_diff * im2col(input)^T
-  void weight_gemm(const Dtype* input, const Dtype* output_diff, Dtype* weights_diff, bool gpu);
+  template <class Side>
+  void weight_gemm(const Dtype* input, const Dtype* output_diff, Dtype* weights_diff) {
+    const Dtype* col = columns<Side>(input);
+    for (int g = 0; g < group_; ++g) {
+      Side::gemm(CblasNoTrans, CblasTrans, conv_out_channels_ / group_, kernel_dim_,
+                 conv_out_spatial_dim_, Dtype(1), output_diff + output_offset_ * g,
+                 col + col_offset_ * g, Dtype(1), weights_diff + weight_offset_ * g);
+    }
+  }
   // bias_diff += output_diff summed over space
-  void backward_bias(Dtype* bias_diff, const Dtype* output_diff, bool gpu);
+  template <class Side>
+  void backward_bias(Dtype* bias_diff, const Dtype* output_diff) {
+    Side::gemv(CblasNoTrans, num_output_, out_spatial_dim_, Dtype(1), output_diff,
+               Side::data(&bias_multiplier_), Dtype(1), bias_diff);
+  }
 
   int input_height() const { return input_shape_[0]; }
   int input_width() const { return input_shape_[1]; }
@@ -60,7 +94,13 @@ class BaseConvolutionLayer : public BlasLayer<Dtype> {
   int kernel_dim_ = 0, weight_offset_ = 0, col_offset_ = 0, output_offset_ = 0;
   int conv_out_spatial_dim_ = 0;
   // The im2col columns of input: the col buffer filled from it, or input itself for 1x1.
-  const Dtype* columns(const Dtype* input, bool gpu);
+  template <class Side>
+  const Dtype* columns(const Dtype* input) {
+    if (is_1x1_) return input;
+    Dtype* buf = Side::mutable_data(&col_buffer_);
+    Side::im2col(input, col_geometry_, buf);
+    return buf;
+  }
 
   ConvGeometry col_geometry_{};
   Blob<Dtype> col_buffer_;

@@ -24,10 +24,4 @@ template <typename Dtype>
 void col2im_gpu(const Dtype* data_col, const ConvGeometry& g, Dtype* data_im);
 #endif
 
-// Picks the CPU or GPU version at run time (the GPU one throws in CPU-only builds).
-template <typename Dtype>
-void im2col(bool gpu, const Dtype* data_im, const ConvGeometry& g, Dtype* data_col);
-template <typename Dtype>
-void col2im(bool gpu, const Dtype* data_col, const ConvGeometry& g, Dtype* data_im);
-
 }  // namespace caffe

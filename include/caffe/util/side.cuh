@@ -61,6 +61,20 @@ struct GpuSide {
     CUDA_POST_KERNEL_CHECK;
     return *static_cast<const double*>(out.cpu_data());
   }
+  template <typename Dtype>
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, Dtype alpha,
+                   const Dtype* a, const Dtype* b, Dtype beta, Dtype* c) {
+    caffe_gpu_gemm<Dtype>(ta, tb, m, n, k, alpha, a, b, beta, c);
+  }
+  template <typename Dtype>
+  static void gemv(CBLAS_TRANSPOSE ta, int m, int n, Dtype alpha, const Dtype* a, const Dtype* x,
+                   Dtype beta, Dtype* y) {
+    caffe_gpu_gemv<Dtype>(ta, m, n, alpha, a, x, beta, y);
+  }
+  template <typename Dtype>
+  static void im2col(const Dtype* im, const ConvGeometry& g, Dtype* col) { im2col_gpu(im, g, col); }
+  template <typename Dtype>
+  static void col2im(const Dtype* col, const ConvGeometry& g, Dtype* im) { col2im_gpu(col, g, im); }
   // n uniformly distributed 32-bit integers from cuRAND.
   static void rng_uint(int n, unsigned int* r) { caffe_gpu_rng_uniform(n, r); }
 };

@@ -9,6 +9,7 @@
 
 #include "caffe/blob.hpp"
 #include "caffe/syncedmem.hpp"
+#include "caffe/util/im2col.hpp"
 #include "caffe/util/math_functions.hpp"
 #include "caffe/util/parallel.hpp"
 
@@ -46,6 +47,20 @@ struct CpuSide {
     for (int i = 0; i < n; ++i) s += x[i];
     return s;
   }
+  template <typename Dtype>
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, Dtype alpha,
+                   const Dtype* a, const Dtype* b, Dtype beta, Dtype* c) {
+    caffe_cpu_gemm<Dtype>(ta, tb, m, n, k, alpha, a, b, beta, c);
+  }
+  template <typename Dtype>
+  static void gemv(CBLAS_TRANSPOSE ta, int m, int n, Dtype alpha, const Dtype* a, const Dtype* x,
+                   Dtype beta, Dtype* y) {
+    caffe_cpu_gemv<Dtype>(ta, m, n, alpha, a, x, beta, y);
+  }
+  template <typename Dtype>
+  static void im2col(const Dtype* im, const ConvGeometry& g, Dtype* col) { im2col_cpu(im, g, col); }
+  template <typename Dtype>
+  static void col2im(const Dtype* col, const ConvGeometry& g, Dtype* im) { col2im_cpu(col, g, im); }
   // n uniformly distributed 32-bit integers from Caffe::rng().
   static void rng_uint(int n, unsigned int* r) {
     for (int i = 0; i < n; ++i) r[i] = caffe_rng_rand();

@@ -1,7 +1,6 @@
 #include "caffe/layers/base_conv_layer.hpp"
 
 #include "caffe/filler.hpp"
-#include "caffe/util/device_math.hpp"
 
 namespace caffe {
 
@@ -143,60 +142,6 @@ void BaseConvolutionLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     bias_multiplier_.Reshape(vector<int>{out_spatial_dim_});
     caffe_set(out_spatial_dim_, Dtype(1), bias_multiplier_.mutable_cpu_data());
   }
-}
-
-template <typename Dtype>
-const Dtype* BaseConvolutionLayer<Dtype>::columns(const Dtype* input, bool gpu) {
-  if (is_1x1_) return input;
-  Dtype* buf = device_mutable_data(col_buffer_, gpu);
-  im2col(gpu, input, col_geometry_, buf);
-  return buf;
-}
-
-template <typename Dtype>
-void BaseConvolutionLayer<Dtype>::forward_gemm(const Dtype* input, const Dtype* weights,
-                                               Dtype* output, bool gpu) {
-  const Dtype* col = columns(input, gpu);
-  for (int g = 0; g < group_; ++g) {
-    device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, conv_out_channels_ / group_,
-                       conv_out_spatial_dim_, kernel_dim_, Dtype(1), weights + weight_offset_ * g,
-                       col + col_offset_ * g, Dtype(0), output + output_offset_ * g);
-  }
-}
-
-template <typename Dtype>
-void BaseConvolutionLayer<Dtype>::forward_bias(Dtype* output, const Dtype* bias, bool gpu) {
-  device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, num_output_, out_spatial_dim_, 1, Dtype(1),
-                     bias, device_data(bias_multiplier_, gpu), Dtype(1), output);
-}
-
-template <typename Dtype>
-void BaseConvolutionLayer<Dtype>::backward_gemm(const Dtype* output_diff, const Dtype* weights,
-                                                Dtype* input_diff, bool gpu) {
-  Dtype* col = is_1x1_ ? input_diff : device_mutable_data(col_buffer_, gpu);
-  for (int g = 0; g < group_; ++g) {
-    device_gemm<Dtype>(gpu, CblasTrans, CblasNoTrans, kernel_dim_, conv_out_spatial_dim_,
-                       conv_out_channels_ / group_, Dtype(1), weights + weight_offset_ * g,
-                       output_diff + output_offset_ * g, Dtype(0), col + col_offset_ * g);
-  }
-  if (!is_1x1_) col2im(gpu, static_cast<const Dtype*>(col), col_geometry_, input_diff);
-}
-
-template <typename Dtype>
-void BaseConvolutionLayer<Dtype>::weight_gemm(const Dtype* input, const Dtype* output_diff,
-                                              Dtype* weights_diff, bool gpu) {
-  const Dtype* col = columns(input, gpu);
-  for (int g = 0; g < group_; ++g) {
-    device_gemm<Dtype>(gpu, CblasNoTrans, CblasTrans, conv_out_channels_ / group_, kernel_dim_,
-                       conv_out_spatial_dim_, Dtype(1), output_diff + output_offset_ * g,
-                       col + col_offset_ * g, Dtype(1), weights_diff + weight_offset_ * g);
-  }
-}
-
-template <typename Dtype>
-void BaseConvolutionLayer<Dtype>::backward_bias(Dtype* bias_diff, const Dtype* output_diff, bool gpu) {
-  device_gemv<Dtype>(gpu, CblasNoTrans, num_output_, out_spatial_dim_, Dtype(1), output_diff,
-                     device_data(bias_multiplier_, gpu), Dtype(1), bias_diff);
 }
 
 INSTANTIATE_CLASS(BaseConvolutionLayer);

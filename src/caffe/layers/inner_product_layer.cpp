@@ -2,7 +2,6 @@
 
 #include "caffe/filler.hpp"
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/device_math.hpp"
 
 namespace caffe {
 
@@ -55,48 +54,6 @@ void InnerProductLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   if (bias_term_ && bias_multiplier_.count() != M_) {
     bias_multiplier_.Reshape(vector<int>{M_});
     caffe_set(M_, Dtype(1), bias_multiplier_.mutable_cpu_data());
-  }
-}
-
-template <typename Dtype>
-void InnerProductLayer<Dtype>::forward(const vector<Blob<Dtype>*>& bottom,
-                                       const vector<Blob<Dtype>*>& top, bool gpu) {
-  const Dtype* x = device_data(*bottom[0], gpu);
-  const Dtype* w = device_data(*this->blobs_[0], gpu);
-  Dtype* y = device_mutable_data(*top[0], gpu);
-  // y (M x N) = x (M x K) . W^T, W stored N x K (or K x N when transposed).
-  device_gemm<Dtype>(gpu, CblasNoTrans, transpose_ ? CblasNoTrans : CblasTrans, M_, N_, K_,
-                     Dtype(1), x, w, Dtype(0), y);
-  if (bias_term_) {
-    device_gemm<Dtype>(gpu, CblasNoTrans, CblasNoTrans, M_, N_, 1, Dtype(1),
-                       device_data(bias_multiplier_, gpu), device_data(*this->blobs_[1], gpu),
-                       Dtype(1), y);
-  }
-}
-
-template <typename Dtype>
-void InnerProductLayer<Dtype>::backward(const vector<Blob<Dtype>*>& top,
-                                        const vector<bool>& propagate_down,
-                                        const vector<Blob<Dtype>*>& bottom, bool gpu) {
-  const Dtype* dy = device_diff(*top[0], gpu);
-  if (this->param_propagate_down(0)) {
-    // Parameter gradients accumulate, as in Caffe (the solver clears them).
-    const Dtype* x = device_data(*bottom[0], gpu);
-    Dtype* dw = device_mutable_diff(*this->blobs_[0], gpu);
-    if (transpose_) {  // dW (K x N) += x^T dy
-      device_gemm<Dtype>(gpu, CblasTrans, CblasNoTrans, K_, N_, M_, Dtype(1), x, dy, Dtype(1), dw);
-    } else {           // dW (N x K) += dy^T x
-      device_gemm<Dtype>(gpu, CblasTrans, CblasNoTrans, N_, K_, M_, Dtype(1), dy, x, Dtype(1), dw);
-    }
-  }
-  if (bias_term_ && this->param_propagate_down(1)) {
-    device_gemv<Dtype>(gpu, CblasTrans, M_, N_, Dtype(1), dy, device_data(bias_multiplier_, gpu),
-                       Dtype(1), device_mutable_diff(*this->blobs_[1], gpu));
-  }
-  if (propagate_down[0]) {  // dx (M x K) = dy (M x N) . W
-    device_gemm<Dtype>(gpu, CblasNoTrans, transpose_ ? CblasTrans : CblasNoTrans, M_, K_, N_,
-                       Dtype(1), dy, device_data(*this->blobs_[0], gpu), Dtype(0),
-                       device_mutable_diff(*bottom[0], gpu));
   }
 }
 

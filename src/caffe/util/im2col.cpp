@@ -25,31 +25,9 @@ void col2im_cpu(const Dtype* data_col, const ConvGeometry& g, Dtype* data_im) {
   cpu_for(image_count(g), Col2imOp<Dtype>{data_col, data_im, g});
 }
 
-template <typename Dtype>
-void im2col(bool gpu, const Dtype* data_im, const ConvGeometry& g, Dtype* data_col) {
-  if (!gpu) return im2col_cpu(data_im, g, data_col);
-#ifdef USE_CUDA
-  im2col_gpu(data_im, g, data_col);
-#else
-  NO_GPU;
-#endif
-}
-
-template <typename Dtype>
-void col2im(bool gpu, const Dtype* data_col, const ConvGeometry& g, Dtype* data_im) {
-  if (!gpu) return col2im_cpu(data_col, g, data_im);
-#ifdef USE_CUDA
-  col2im_gpu(data_col, g, data_im);
-#else
-  NO_GPU;
-#endif
-}
-
 #define INSTANTIATE_IM2COL(T)                                                  \
   template void im2col_cpu<T>(const T*, const ConvGeometry&, T*);              \
-  template void col2im_cpu<T>(const T*, const ConvGeometry&, T*);              \
-  template void im2col<T>(bool, const T*, const ConvGeometry&, T*);            \
-  template void col2im<T>(bool, const T*, const ConvGeometry&, T*)
+  template void col2im_cpu<T>(const T*, const ConvGeometry&, T*)
 INSTANTIATE_IM2COL(float);
 INSTANTIATE_IM2COL(double);
 
