@@ -1,5 +1,5 @@
 // Per-channel math shared by the layers that broadcast a small vector along one span of
-// axes (Scale, Bias, BatchNorm, PReLU). A blob is seen as outer x dim x inner; entry i
+// axes (Scale, Bias, BatchNorm, MVN, PReLU). A blob is seen as outer x dim x inner; entry i
 // belongs to channel (i / inner) % dim.
 #pragma once
 
@@ -71,25 +71,34 @@ struct CenteredSquareTerm {  // (a[i] - m[c])^2
   }
 };
 
-// Batch normalization, per channel: inv_std = 1 / sqrt(var + eps), shift = -mean * inv_std,
-// so that the normalized value is ChannelAffine{x, inv_std, shift}.
+// Normalization (BatchNorm, MVN), per channel: inv_std = 1 / sqrt(var + eps), or
+// 1 / (sqrt(var) + eps) with eps_on_std, or 1 without var; shift = -mean * inv_std, so that
+// the normalized value is ChannelAffine{x, inv_std, shift}.
 template <typename Dtype>
-struct BatchNormCoefficients {
+struct NormalizeCoefficients {
   const Dtype* mean;
   const Dtype* var;
   Dtype eps;
+  bool eps_on_std;
   Dtype* inv_std;
   Dtype* shift;
   CAFFE_HOST_DEVICE void operator()(int64_t c) const {
-    inv_std[c] = hd_pow(var[c] + eps, Dtype(-0.5));
+    if (!var) {
+      inv_std[c] = Dtype(1);
+    } else if (eps_on_std) {
+      inv_std[c] = Dtype(1) / (hd_pow(var[c], Dtype(0.5)) + eps);
+    } else {
+      inv_std[c] = hd_pow(var[c] + eps, Dtype(-0.5));
+    }
     shift[c] = -mean[c] * inv_std[c];
   }
 };
 
-// Gradient through batch statistics: dx = (dy - mean(dy) - y * mean(dy * y)) * inv_std,
-// the means taken per channel. Safe in place (dx may be dy).
+// Gradient through normalization statistics: dx = (dy - mean(dy) - y * mean(dy * y)) *
+// inv_std, the means taken per channel (a null mean_dy_y: no variance was divided by).
+// Safe in place (dx may be dy).
 template <typename Dtype>
-struct BatchNormBackward {
+struct NormalizeBackward {
   const Dtype* dy;
   const Dtype* y;
   const Dtype* mean_dy;
@@ -99,7 +108,7 @@ struct BatchNormBackward {
   int64_t dim, inner;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
     const int64_t c = channel_of(i, dim, inner);
-    dx[i] = (dy[i] - mean_dy[c] - y[i] * mean_dy_y[c]) * inv_std[c];
+    dx[i] = (dy[i] - mean_dy[c] - (mean_dy_y ? y[i] * mean_dy_y[c] : Dtype(0))) * inv_std[c];
   }
 };
 

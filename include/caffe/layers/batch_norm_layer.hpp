@@ -46,8 +46,8 @@ class BatchNormLayer : public Layer<Dtype> {
           {x, mean}, var, num_, channels_, spatial_, inv_m, false});
       UpdateStatistics<Side>();
     }
-    Side::for_n(channels_, kernels::BatchNormCoefficients<Dtype>{
-        mean, var, eps_, Side::mutable_data(&inv_std_), Side::mutable_data(&shift_)});
+    Side::for_n(channels_, kernels::NormalizeCoefficients<Dtype>{
+        mean, var, eps_, false, Side::mutable_data(&inv_std_), Side::mutable_data(&shift_)});
     Side::for_n(top[0]->count(), kernels::ChannelAffine<Dtype>{
         Side::data(bottom[0]), Side::data(&inv_std_), Side::data(&shift_),
         Side::mutable_data(top[0]), channels_, spatial_});
@@ -73,7 +73,7 @@ class BatchNormLayer : public Layer<Dtype> {
         {dy}, mean_dy, num_, channels_, spatial_, inv_m, false});
     Side::for_n(channels_, kernels::ChannelReduce<Dtype, kernels::ProductTerm<Dtype>>{
         {dy, y}, mean_dy_y, num_, channels_, spatial_, inv_m, false});
-    Side::for_n(top[0]->count(), kernels::BatchNormBackward<Dtype>{
+    Side::for_n(top[0]->count(), kernels::NormalizeBackward<Dtype>{
         dy, y, mean_dy, mean_dy_y, inv_std, dx, channels_, spatial_});
   }
 
