@@ -1,5 +1,7 @@
-// Device passes of the element-wise neuron layers (ReLU, Sigmoid, TanH, Power): the
-// same ForwardOn / BackwardOn steps as on the host, run through gpu_for.
+// Device passes of the element-wise neuron layers (ReLU, Sigmoid, TanH, Power, ELU, AbsVal,
+// Exp, Log, BNLL, Threshold): the same ForwardOn / BackwardOn steps as on the host, run
+// through gpu_for.
+#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 #include "caffe/util/side.cuh"
 
@@ -26,5 +28,11 @@ INSTANTIATE_NEURON_GPU(ReLUOp);
 INSTANTIATE_NEURON_GPU(SigmoidOp);
 INSTANTIATE_NEURON_GPU(TanHOp);
 INSTANTIATE_NEURON_GPU(PowerOp);
+INSTANTIATE_NEURON_GPU(ELUOp);
+INSTANTIATE_NEURON_GPU(AbsValOp);
+INSTANTIATE_NEURON_GPU(ExpOp);
+INSTANTIATE_NEURON_GPU(LogOp);
+INSTANTIATE_NEURON_GPU(BNLLOp);
+INSTANTIATE_NEURON_GPU(ThresholdOp);
 
 }  // namespace caffe
