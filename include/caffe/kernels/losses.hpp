@@ -1,6 +1,5 @@
 // Per-element math of the pairwise and per-value losses: SigmoidCrossEntropyLoss,
-// ContrastiveLoss, HingeLoss, MultinomialLogisticLoss. Each loss term is written so that
-// it is never negative, so that a loss is the asum of its terms.
+// ContrastiveLoss, HingeLoss, MultinomialLogisticLoss, InfogainLoss.
 #pragma once
 
 #include <cstdint>
@@ -153,6 +152,46 @@ struct MultinomialLogisticGradAt {  // one call per value
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
     dx[i] = i % dim == static_cast<int64_t>(label[i / dim])
                 ? -scale / clamped_probability(prob[i]) : Dtype(0);
+  }
+};
+
+// Infogain: with probabilities prob (outer x K x inner), labels l per position and the
+// K x K matrix H, position p costs -sum_k H[l, k] log(max(prob_k, 1e-20)).
+template <typename Dtype>
+struct InfogainLossAt {  // one call per position
+  const Dtype* prob;
+  const Dtype* label;
+  const Dtype* H;
+  Dtype* loss;
+  Dtype* valid;
+  int64_t K, inner;
+  LabelFilter filter;
+  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
+    const int l = static_cast<int>(label[p]);
+    const bool counts = filter.counts(l);
+    Dtype sum = 0;
+    const int64_t base = (p / inner) * K * inner + p % inner;
+    for (int64_t k = 0; counts && k < K; ++k)
+      sum -= H[l * K + k] * hd_log(clamped_probability(prob[base + k * inner]));
+    loss[p] = sum;
+    valid[p] = counts ? Dtype(1) : Dtype(0);
+  }
+};
+
+template <typename Dtype>
+struct InfogainGradAt {  // dx_k = scale (prob_k * sum_k' H[l, k'] - H[l, k]), one call per value
+  const Dtype* prob;
+  const Dtype* label;
+  const Dtype* H;
+  const Dtype* H_row_sum;
+  Dtype* dx;
+  int64_t K, inner;
+  Dtype scale;
+  LabelFilter filter;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
+    const int64_t k = (i / inner) % K;
+    const int l = static_cast<int>(label[(i / (K * inner)) * inner + i % inner]);
+    dx[i] = filter.counts(l) ? scale * (prob[i] * H_row_sum[l] - H[l * K + k]) : Dtype(0);
   }
 };
 

@@ -1,0 +1,74 @@
+"""GPU vs CPU for the layers of this batch (BatchNorm, Scale, Bias, PReLU, ELU, AbsVal, Exp,
+Log, BNLL, Threshold, Slice, Crop, Tile, ArgMax, Reduction, MVN, Deconvolution, the losses,
+Embed): forward values, bottom and parameter gradients must agree."""
+import numpy as np
+import pytest
+
+import caffe
+from caffe_test_utils import layer_net
+
+RNG = np.random.RandomState(37)
+X = RNG.randn(2, 3, 4, 5)
+LABEL3 = RNG.randint(0, 3, 2).astype(float)
+
+CASES = [
+    ('type: "BatchNorm"', {'x': X}, ('out',)),
+    ('type: "BatchNorm" batch_norm_param { use_global_stats: true }', {'x': X}, ('out',)),
+    ('type: "Scale" scale_param { bias_term: true filler { type: "gaussian" } }', {'x': X}, ('out',)),
+    ('type: "Scale"', {'x': X, 's': RNG.randn(3, 4)}, ('out',)),
+    ('type: "Bias" bias_param { axis: 2 num_axes: 2 filler { type: "gaussian" } }', {'x': X}, ('out',)),
+    ('type: "PReLU" prelu_param { filler { type: "gaussian" } }', {'x': X}, ('out',)),
+    ('type: "ELU"', {'x': X}, ('out',)),
+    ('type: "AbsVal"', {'x': X}, ('out',)),
+    ('type: "Exp" exp_param { base: 2 scale: 0.5 }', {'x': X}, ('out',)),
+    ('type: "Log" log_param { shift: 10 }', {'x': X}, ('out',)),
+    ('type: "BNLL"', {'x': X}, ('out',)),
+    ('type: "Threshold"', {'x': X}, ('out',)),
+    ('type: "Slice" slice_param { axis: 2 slice_point: 1 }', {'x': X}, ('a', 'b')),
+    ('type: "Crop" crop_param { offset: 1 }', {'x': X, 'r': np.zeros((2, 3, 2, 3))}, ('out',)),
+    ('type: "Tile" tile_param { tiles: 3 }', {'x': X}, ('out',)),
+    ('type: "ArgMax" argmax_param { top_k: 2 out_max_val: true }', {'x': X}, ('out',)),
+    ('type: "ArgMax" argmax_param { axis: 1 }', {'x': X}, ('out',)),
+    ('type: "Reduction" reduction_param { operation: SUMSQ axis: 1 }', {'x': X}, ('out',)),
+    ('type: "MVN"', {'x': X}, ('out',)),
+    ('type: "Deconvolution" convolution_param { num_output: 4 kernel_size: 3 stride: 2 '
+     'weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } }', {'x': X}, ('out',)),
+    ('type: "SigmoidCrossEntropyLoss"', {'x': X, 'p': RNG.rand(*X.shape)}, ('out',)),
+    ('type: "ContrastiveLoss"', {'a': RNG.randn(4, 3), 'b': RNG.randn(4, 3),
+                                 'y': np.array([1.0, 0, 0, 1])}, ('out',)),
+    ('type: "HingeLoss" hinge_loss_param { norm: L2 }', {'x': RNG.randn(2, 3), 'l': LABEL3}, ('out',)),
+    ('type: "MultinomialLogisticLoss"', {'p': RNG.rand(2, 3), 'l': LABEL3}, ('out',)),
+    ('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'l': LABEL3, 'H': RNG.rand(3, 3)}, ('out',)),
+    ('type: "Embed" embed_param { input_dim: 4 num_output: 3 weight_filler { type: "gaussian" } }',
+     {'i': np.array([0.0, 3, 3, 1])}, ('out',)),
+]
+
+
+def run(layer, bottoms, tops, gpu, params=None):
+    caffe.set_mode_gpu() if gpu else caffe.set_mode_cpu()
+    net = layer_net(layer, bottoms, tops)
+    for src, dst in zip(params or [], net.params.get('layer', [])):
+        dst.data[...] = src
+    net.forward()
+    for t in tops:
+        net.blobs[t].diff[...] = RandomState_for(t).uniform(-1, 1, net.blobs[t].data.shape)
+    net.backward()
+    return ([net.blobs[t].data.copy() for t in tops] + [net.blobs[b].diff.copy() for b in bottoms],
+            [p.data.copy() for p in net.params.get('layer', [])],
+            [p.diff.copy() for p in net.params.get('layer', [])])
+
+
+def RandomState_for(name):
+    return np.random.RandomState(sum(map(ord, name)))
+
+
+@pytest.mark.skipif(not caffe.has_gpu(), reason="no GPU")
+@pytest.mark.parametrize('layer,bottoms,tops', CASES)
+def test_gpu_matches_cpu(layer, bottoms, tops):
+    try:
+        cpu_out, params, cpu_grads = run(layer, bottoms, tops, False)
+        gpu_out, _, gpu_grads = run(layer, bottoms, tops, True, params)
+    finally:
+        caffe.set_mode_cpu()
+    for a, b in zip(cpu_out + cpu_grads, gpu_out + gpu_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
