@@ -24,6 +24,58 @@ class BaseConvolutionLayer : public Layer<Dtype> {
 
  protected:
   // true when im2col runs on the top (deconvolution) rather than the bottom.
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
+  // One pass for Convolution and Deconvolution: with reverse_dimensions() (Deconvolution)
+  // the roles of bottom and top swap, so im2col works on the top.
+  template <class Side>
+  void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
+    const Dtype* weight = Side::data(this->blobs_[0].get());
+    for (size_t i = 0; i < bottom.size(); ++i) {
+      const Dtype* x = Side::data(bottom[i]);
+      Dtype* y = Side::mutable_data(top[i]);
+      for (int n = 0; n < num_; ++n) {
+        if (reverse_dimensions()) {
+          backward_gemm<Side>(x + n * bottom_dim_, weight, y + n * top_dim_);
+        } else {
+          forward_gemm<Side>(x + n * bottom_dim_, weight, y + n * top_dim_);
+        }
+        if (bias_term_) forward_bias<Side>(y + n * top_dim_, Side::data(this->blobs_[1].get()));
+      }
+    }
+  }
+  template <class Side>
+  void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                  const vector<Blob<Dtype>*>& bottom) {
+    const Dtype* weight = Side::data(this->blobs_[0].get());
+    const bool weight_grad = this->param_propagate_down(0);
+    const bool bias_grad = bias_term_ && this->param_propagate_down(1);
+    const bool reverse = reverse_dimensions();
+    for (size_t i = 0; i < top.size(); ++i) {
+      const Dtype* dy = Side::diff(top[i]);
+      if (bias_grad) {
+        Dtype* db = Side::mutable_diff(this->blobs_[1].get());
+        for (int n = 0; n < num_; ++n) backward_bias<Side>(db, dy + n * top_dim_);
+      }
+      if (!weight_grad && !propagate_down[i]) continue;
+      const Dtype* x = Side::data(bottom[i]);
+      Dtype* dw = weight_grad ? Side::mutable_diff(this->blobs_[0].get()) : nullptr;
+      Dtype* dx = propagate_down[i] ? Side::mutable_diff(bottom[i]) : nullptr;
+      for (int n = 0; n < num_; ++n) {
+        const Dtype* xn = x + n * bottom_dim_;
+        const Dtype* dyn = dy + n * top_dim_;
+        if (weight_grad) {
+          if (reverse) weight_gemm<Side>(dyn, xn, dw);
+          else weight_gemm<Side>(xn, dyn, dw);
+        }
+        if (dx) {
+          if (reverse) forward_gemm<Side>(dyn, weight, dx + n * bottom_dim_);
+          else backward_gemm<Side>(dyn, weight, dx + n * bottom_dim_);
+        }
+      }
+    }
+  }
+
   virtual bool reverse_dimensions() const = 0;
   // Sets output_shape_ (the top's spatial sizes) from the bottom's; throws when empty.
   virtual void compute_output_shape() = 0;
