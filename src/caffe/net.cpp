@@ -148,22 +148,11 @@ void Net<Dtype>::Init(const NetParameter& in_param) {
         layers_[layer_id]->set_param_propagate_down(p, true);
     }
   }
-  // Blobs produced but never consumed are the net's outputs.
-  for (const auto& name : available_blobs) {
-    net_output_blobs_.push_back(blobs_[blob_name_to_idx[name]].get());
-    net_output_blob_indices_.push_back(blob_name_to_idx[name]);
-  }
-  // Keep outputs in blob order (the order they were created), as users expect.
-  {
-    vector<std::pair<int, Blob<Dtype>*>> order;
-    for (size_t i = 0; i < net_output_blobs_.size(); ++i)
-      order.push_back({net_output_blob_indices_[i], net_output_blobs_[i]});
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < order.size(); ++i) {
-      net_output_blob_indices_[i] = order[i].first;
-      net_output_blobs_[i] = order[i].second;
-    }
+  // Blobs produced but never consumed are the net's outputs, in creation order.
+  for (size_t idx = 0; idx < blobs_.size(); ++idx) {
+    if (!available_blobs.count(blob_names_[idx])) continue;
+    net_output_blobs_.push_back(blobs_[idx].get());
+    net_output_blob_indices_.push_back(static_cast<int>(idx));
   }
   for (size_t i = 0; i < blob_names_.size(); ++i) blob_names_index_[blob_names_[i]] = i;
   ShareWeights();
