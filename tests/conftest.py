@@ -9,7 +9,25 @@ sys.path.insert(0, HERE)
 if os.path.join(ROOT, 'python') not in sys.path:
     sys.path.insert(0, os.path.join(ROOT, 'python'))
 
-FIXTURES = os.path.join(os.path.dirname(ROOT), 'shared', 'fixtures', 'bvlc')
+# Everything the tests read lives in this repository: BVLC's definitions are copied into
+# tests/fixtures/bvlc (see tests/fixtures/README.md), the built tools come from the build
+# folder (CAFFE_BUILD_DIR, as for scripts/setup; default build/).
+FIXTURES = os.path.join(HERE, 'fixtures', 'bvlc')
+BUILD_DIR = os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build'))
+TOOLS = os.path.join(BUILD_DIR, 'tools')
+
+
+def tool(name):
+    """The path of one of this build's command-line tools (it may not exist yet)."""
+    return os.path.join(TOOLS, name)
+
+
+def require_tool(name):
+    """The path of a built tool; fails the calling test (never skips) when it is missing."""
+    path = tool(name)
+    if not os.path.exists(path):
+        pytest.fail(f'{path} is not built (cmake --build {BUILD_DIR})', pytrace=False)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,6 @@ import skimage.io
 
 import caffe
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOOLS = os.environ.get('CAFFE_TOOLS', os.path.join(ROOT, 'build', 'tools'))
-
-
-def tool(name):
-    return os.path.join(TOOLS, name)
-
 
 def random_images(n, h=6, w=5, channels=3, seed=0):
     """n uint8 images shaped (h, w, 3) RGB or (h, w) gray."""

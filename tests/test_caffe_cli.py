@@ -3,7 +3,6 @@ parsers read, and one-line errors (exit status 1, nothing overwritten) on bad in
 import importlib.util
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -13,24 +12,15 @@ from pathlib import Path
 import pytest
 
 import caffe
+from conftest import FIXTURES, ROOT, require_tool, tool
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / 'shared' / 'fixtures' / 'bvlc'
-if not FIXTURES.exists():
-    FIXTURES = Path('/work/shared/fixtures/bvlc')
-
-
-def caffe_binary():
-    built = Path(os.environ.get('CAFFE_BUILD_DIR', ROOT / 'build')) / 'tools' / 'caffe'
-    return str(built) if built.exists() else shutil.which('caffe')
+ROOT, FIXTURES = Path(ROOT), Path(FIXTURES)
+CAFFE = tool('caffe')
 
 
-CAFFE = caffe_binary()
-pytestmark = pytest.mark.skipif(CAFFE is None, reason='the caffe command is not built')
-TYPES = set(caffe.layer_type_list())
-needs_regression = pytest.mark.skipif(
-    not {'DummyData', 'InnerProduct', 'EuclideanLoss'} <= TYPES,
-    reason='needs the DummyData, InnerProduct and EuclideanLoss layers')
+@pytest.fixture(autouse=True)
+def _caffe_built():
+    require_tool('caffe')
 
 # A learnable synthetic task: regress the output of a fixed "teacher" layer on random inputs.
 NET = """
@@ -112,7 +102,6 @@ def parse(log):
     return train, test, lrs
 
 
-@needs_regression
 def test_train_loss_falls_and_log_parses(tmp_path):
     setup_task(tmp_path)
     result = run(['train', '-solver=solver.prototxt'], tmp_path)
@@ -127,17 +116,16 @@ def test_train_loss_falls_and_log_parses(tmp_path):
     assert test[-1][2] < 0.01 * test[0][2]
     assert lrs[0] == (0, pytest.approx(0.05)) and lrs[-1] == (180, pytest.approx(0.05 * 0.5 ** 3))
     assert re.search(r'    Train net output #0: loss = \S+ \(\* 1 = \S+ loss\)', log)
-    project_parser = ROOT / 'tools' / 'extra' / 'parse_log.py'
-    if project_parser.exists():  # this project's own parser reads the same log
-        spec = importlib.util.spec_from_file_location('parse_log', project_parser)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        (tmp_path / 'train.log').write_text(log)
-        rows, test_rows = module.parse_log(str(tmp_path / 'train.log'))
-        assert [r['NumIters'] for r in rows] == list(range(0, 200, 20))
-        assert rows[-1]['loss'] < 0.01 * rows[0]['loss']
-        assert rows[-1]['LearningRate'] == pytest.approx(0.05 * 0.5 ** 3)
-        assert [r['NumIters'] for r in test_rows] == [0, 40, 80, 120, 160, 200]
+    # This project's own parser reads the same log.
+    spec = importlib.util.spec_from_file_location('parse_log', ROOT / 'tools' / 'extra' / 'parse_log.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    (tmp_path / 'train.log').write_text(log)
+    rows, test_rows = module.parse_log(str(tmp_path / 'train.log'))
+    assert [r['NumIters'] for r in rows] == list(range(0, 200, 20))
+    assert rows[-1]['loss'] < 0.01 * rows[0]['loss']
+    assert rows[-1]['LearningRate'] == pytest.approx(0.05 * 0.5 ** 3)
+    assert [r['NumIters'] for r in test_rows] == [0, 40, 80, 120, 160, 200]
     for name in ('ts_iter_100', 'ts_iter_200'):
         assert (tmp_path / 'snapshots' / f'{name}.caffemodel').exists()
         assert (tmp_path / 'snapshots' / f'{name}.solverstate').exists()
@@ -148,13 +136,10 @@ def test_train_loss_falls_and_log_parses(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     final = re.findall(r'\] loss = ([\.\deE+-]+) \(\* 1', result.stderr)
     assert len(final) == 1 and float(final[0]) < 0.01 * losses[0]
-    alias = Path(CAFFE).with_name('caffe.bin')
-    if alias.exists():
-        same = subprocess.run([str(alias), 'fly'], capture_output=True, text=True)
-        assert same.returncode == 1 and "caffe: unknown command 'fly'" in same.stderr
+    same = subprocess.run([require_tool('caffe.bin'), 'fly'], capture_output=True, text=True)
+    assert same.returncode == 1 and "caffe: unknown command 'fly'" in same.stderr
 
 
-@needs_regression
 def test_resume_matches_an_uninterrupted_run(tmp_path):
     full = tmp_path / 'full'
     full.mkdir()
@@ -174,7 +159,6 @@ def test_resume_matches_an_uninterrupted_run(tmp_path):
     assert a == b
 
 
-@needs_regression
 def test_signals_snapshot_and_stop(tmp_path):
     setup_task(tmp_path, max_iter=10**9, snapshot=0)
     solver = tmp_path / 'solver.prototxt'
@@ -208,16 +192,11 @@ def bvlc_deploy_one_image(tmp_path, name):
     text = (FIXTURES / name).read_text()
     path = tmp_path / name
     path.write_text(re.sub(r'dim: 10\b', 'dim: 1', text, count=1))
-    # Layer types only (filler types are lower-case words like "xavier").
-    return path, set(re.findall(r'type: "([A-Z]\w+)"', text))
+    return path
 
 
 def test_time_googlenet(tmp_path):
-    if not (FIXTURES / 'bvlc_googlenet__deploy.prototxt').exists():
-        pytest.skip('no BVLC fixtures')
-    path, types = bvlc_deploy_one_image(tmp_path, 'bvlc_googlenet__deploy.prototxt')
-    if not types <= TYPES:
-        pytest.skip(f'layer types not built yet: {sorted(types - TYPES)}')
+    path = bvlc_deploy_one_image(tmp_path, 'bvlc_googlenet__deploy.prototxt')
     result = run(['time', f'-model={path}', '-iterations=1'], tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     log = result.stderr
@@ -276,7 +255,6 @@ def test_solver_naming_a_missing_net(tmp_path):
                           "cannot open 'gone.prototxt'", 'net')
 
 
-@needs_regression
 def test_weights_of_another_network(tmp_path):
     setup_task(tmp_path, max_iter=100, snapshot=100)
     assert run(['train', '-solver=solver.prototxt'], tmp_path).returncode == 0
@@ -300,7 +278,6 @@ layer { name: "fc" type: "InnerProduct" bottom: "x" top: "y" inner_product_param
     assert snapshot_files(tmp_path) == before
 
 
-@needs_regression
 def test_corrupt_snapshot(tmp_path):
     setup_task(tmp_path, max_iter=100, snapshot=50)
     assert run(['train', '-solver=solver.prototxt'], tmp_path).returncode == 0

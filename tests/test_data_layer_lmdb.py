@@ -8,11 +8,8 @@ import numpy as np
 import pytest
 
 import caffe
-from data_test_utils import (ROOT, as_caffe, data_net, random_images, tool, write_list,
-                             write_pngs)
-
-pytestmark = pytest.mark.skipif(not os.path.exists(tool('convert_imageset')),
-                                reason='build/tools/convert_imageset is not built')
+from conftest import ROOT, require_tool as tool
+from data_test_utils import as_caffe, data_net, random_images, write_list, write_pngs
 
 
 def run(*args, ok=True):

@@ -76,6 +76,14 @@ def test_no_duplicate_layer_parameter_numbers():
     assert len(numbers) == len(set(numbers))
 
 
+def test_fixtures_are_in_the_repository():
+    # The parametrised test below must not silently run over nothing.
+    names = {os.path.basename(p) for p in FIXTURE_FILES}
+    assert len(names) == 18
+    assert {'mnist__lenet_train_test.prototxt', 'mnist__lenet_solver.prototxt',
+            'bvlc_googlenet__train_val.prototxt', 'pycaffe__linreg.prototxt'} <= names
+
+
 @pytest.mark.parametrize('path', FIXTURE_FILES, ids=os.path.basename)
 def test_fixture_parses_in_python_and_cpp(path):
     text = open(path).read()

@@ -147,8 +147,6 @@ def test_softmax_loss_label_takes_no_forced_gradient():
     assert np.all(net.blobs['label'].diff == 7)
 
 
-@pytest.mark.skipif('InnerProduct' not in caffe.layer_type_list(),
-                    reason="needs a layer with parameters to make the label need a gradient")
 def test_softmax_loss_refuses_label_gradient():
     text = '''name: "n"
     layer { name: "in" type: "Input" top: "x" top: "l"

@@ -9,10 +9,6 @@ import pytest
 
 import caffe
 
-NEEDED = {'Input', 'InnerProduct', 'EuclideanLoss'}
-pytestmark = pytest.mark.skipif(not NEEDED <= set(caffe.layer_type_list()),
-                                reason='needs the InnerProduct and EuclideanLoss layers')
-
 N, D, K = 6, 4, 3
 
 NET = """

@@ -5,15 +5,13 @@ import importlib.util
 import subprocess
 
 import numpy as np
-import pytest
 
-from test_caffe_cli import CAFFE, ROOT
+from conftest import require_tool
+from test_caffe_cli import CAFFE, ROOT, _caffe_built  # noqa: F401 (autouse: fails when unbuilt)
 
 spec = importlib.util.spec_from_file_location('parse_log', ROOT / 'tools' / 'extra' / 'parse_log.py')
 parse_log = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(parse_log)
-
-pytestmark = pytest.mark.skipif(CAFFE is None, reason='the caffe command is not built')
 
 TEACHER_NET = """
 name: "teacher_classes"
@@ -123,10 +121,8 @@ def test_imagedata_net_trains_from_a_list_file(tmp_path):
 def test_data_net_trains_from_convert_imageset_lmdb(tmp_path):
     lines = write_bar_images(tmp_path / 'images', seed=1)
     (tmp_path / 'list.txt').write_text('\n'.join(lines) + '\n')
-    tool = ROOT / 'build' / 'tools' / 'convert_imageset'
-    if not tool.exists():
-        pytest.skip('convert_imageset not built')
-    done = subprocess.run([str(tool), '-gray', 'images/', 'list.txt', 'bars_lmdb'],
+    tool = require_tool('convert_imageset')
+    done = subprocess.run([tool, '-gray', 'images/', 'list.txt', 'bars_lmdb'],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     param = 'data_param { source: "bars_lmdb" backend: LMDB batch_size: 16 }'
