@@ -66,6 +66,11 @@ def layer_forward(layer_text, bottoms, tops=('out',), dtype=np.float32, phase=ca
     return {t: net.blobs[t].data.copy() for t in tops}
 
 
+def layer_loss(layer_text, bottoms):
+    """Runs a loss layer forward in float64; returns its scalar top `loss`."""
+    return float(layer_forward(layer_text, bottoms, tops=('loss',), dtype=np.float64)['loss'])
+
+
 def _objective(net, tops, weights):
     net.forward()
     return sum(float(np.sum(net.blobs[t].data * w)) for t, w in zip(tops, weights))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from caffe.proto import caffe_pb2
-from caffe_test_utils import check_gradient, layer_forward
+from caffe_test_utils import check_gradient, layer_loss
 
 RNG = np.random.RandomState(31)
 
@@ -25,14 +25,10 @@ def reference(x, label, H, axis=1, ignore=None):
     return terms / max(keep.sum(), 1)
 
 
-def loss_of(layer, bottoms):
-    return float(layer_forward(layer, bottoms, tops=('loss',), dtype=np.float64)['loss'])
-
-
 def test_third_bottom_and_gradient():
     x, label, H = RNG.randn(4, 3, 2), RNG.randint(0, 3, (4, 2)).astype(float), RNG.rand(3, 3)
     bottoms = {'x': x, 'label': label, 'H': H}
-    np.testing.assert_allclose(loss_of('type: "InfogainLoss"', bottoms), reference(x, label, H))
+    np.testing.assert_allclose(layer_loss('type: "InfogainLoss"', bottoms), reference(x, label, H))
     check_gradient('type: "InfogainLoss"', bottoms, tops=('loss',), check_bottoms=['x'])
 
 
@@ -40,9 +36,9 @@ def test_identity_matches_softmax_with_loss_and_ignore_label():
     x, label = RNG.randn(5, 4), RNG.randint(0, 4, 5).astype(float)
     label[1] = 7
     layer = 'type: "InfogainLoss" loss_param { ignore_label: 7 }'
-    got = loss_of(layer, {'x': x, 'label': label, 'H': np.eye(4)})
+    got = layer_loss(layer, {'x': x, 'label': label, 'H': np.eye(4)})
     np.testing.assert_allclose(got, reference(x, label, np.eye(4), ignore=7))
-    soft = loss_of('type: "SoftmaxWithLoss" loss_param { ignore_label: 7 }', {'x': x, 'label': label})
+    soft = layer_loss('type: "SoftmaxWithLoss" loss_param { ignore_label: 7 }', {'x': x, 'label': label})
     np.testing.assert_allclose(got, soft)
     check_gradient(layer, {'x': x, 'label': label, 'H': np.eye(4)}, tops=('loss',),
                    check_bottoms=['x'])
@@ -57,7 +53,7 @@ def test_matrix_from_binaryproto_file():
         f.write(proto.SerializeToString())
     try:
         x, label = RNG.randn(2, 3), np.array([2.0, 0.0])
-        got = loss_of(f'type: "InfogainLoss" infogain_loss_param {{ source: "{f.name}" }}',
+        got = layer_loss(f'type: "InfogainLoss" infogain_loss_param {{ source: "{f.name}" }}',
                       {'x': x, 'label': label})
     finally:
         os.unlink(f.name)
@@ -66,7 +62,7 @@ def test_matrix_from_binaryproto_file():
 
 def test_bad_inputs():
     with pytest.raises(Exception, match=r"InfogainLoss.*H must be 3 x 3"):
-        loss_of('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'label': np.zeros(2),
+        layer_loss('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'label': np.zeros(2),
                                          'H': np.eye(2)})
     with pytest.raises(Exception, match=r"InfogainLoss.*needs the infogain matrix"):
-        loss_of('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'label': np.zeros(2)})
+        layer_loss('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'label': np.zeros(2)})

@@ -1,5 +1,6 @@
-"""Neuron layers: ReLU, Sigmoid, TanH, Power, Dropout (forward vs numpy, gradients vs
-finite differences, dropout statistics, in-place use inside a net, GPU vs CPU)."""
+"""Neuron layers: ReLU, Sigmoid, TanH, Power, ELU, AbsVal, Exp, Log, BNLL, Threshold, PReLU,
+Dropout (forward vs numpy, gradients vs finite differences, dropout statistics, in-place use
+inside a net, parameter errors, GPU vs CPU)."""
 import numpy as np
 import pytest
 
@@ -34,6 +35,18 @@ ELEMENTWISE = [
      lambda x: (2 * x + 3) ** -1.5),
     ('type: "Power" power_param { power: 0 scale: 2 shift: 3 }', lambda x: np.ones_like(x)),
     ('type: "Power" power_param { power: 3 scale: 0 shift: 2 }', lambda x: np.full_like(x, 8)),
+    ('type: "ELU"', lambda x: np.where(x > 0, x, np.exp(x) - 1)),
+    ('type: "ELU" elu_param { alpha: 0.5 }', lambda x: np.where(x > 0, x, 0.5 * (np.exp(x) - 1))),
+    ('type: "AbsVal"', np.abs),
+    ('type: "Exp"', np.exp),
+    ('type: "Exp" exp_param { base: 2 scale: 0.5 shift: 1 }', lambda x: 2.0 ** (1 + 0.5 * x)),
+    ('type: "Log" log_param { shift: 2 }', lambda x: np.log(x + 2)),
+    ('type: "Log" log_param { base: 10 scale: 2 shift: 3 }', lambda x: np.log10(2 * x + 3)),
+    ('type: "BNLL"', lambda x: np.log1p(np.exp(x))),
+    ('type: "Threshold" threshold_param { threshold: 0.2 }', lambda x: (x > 0.2).astype(x.dtype)),
+    ('type: "PReLU"', lambda x: np.where(x > 0, x, 0.25 * x)),
+    ('type: "PReLU" prelu_param { channel_shared: true filler { type: "constant" value: -0.3 } }',
+     lambda x: np.where(x > 0, x, -0.3 * x)),
 ]
 
 
@@ -42,6 +55,9 @@ def test_forward_matches_numpy(layer, ref):
     x = away_from_zero((2, 3, 4, 5))
     out = layer_forward(layer, {'x': x})['out']
     np.testing.assert_allclose(out, ref(x), rtol=1e-5, atol=1e-6)
+    # float64 nets still read float32 prototxt parameters (0.1 is not exact).
+    out = layer_forward(layer, {'x': x}, dtype=np.float64)['out']
+    np.testing.assert_allclose(out, ref(x), rtol=1e-6, atol=1e-7)
 
 
 def test_sigmoid_does_not_overflow():
@@ -51,9 +67,30 @@ def test_sigmoid_does_not_overflow():
     np.testing.assert_allclose(out, sigmoid(np.clip(x, -60, 60)), atol=1e-7)
 
 
+def test_bnll_does_not_overflow():
+    x = np.array([[-1000.0, -40.0, 0.0, 40.0, 1000.0]])
+    out = layer_forward('type: "BNLL"', {'x': x}, dtype=np.float64)['out']
+    np.testing.assert_allclose(out, np.logaddexp(0, x), atol=1e-15)
+
+
 @pytest.mark.parametrize('layer,ref', ELEMENTWISE)
 def test_gradient(layer, ref):
-    check_gradient(layer, {'x': away_from_zero((2, 3, 3))})
+    x = away_from_zero((2, 3, 3))
+    if 'Threshold' in layer:
+        x[np.abs(x - 0.2) < 0.05] = 0.5  # away from the step
+    check_gradient(layer, {'x': x})
+
+
+def test_prelu_per_channel_slopes_and_gradient():
+    x = away_from_zero((2, 3, 2, 2))
+    layer = 'type: "PReLU" prelu_param { filler { type: "gaussian" } }'
+    net = layer_net(layer, {'x': x})
+    net.forward()
+    a = net.params['layer'][0].data
+    assert a.shape == (3,)
+    np.testing.assert_allclose(net.blobs['out'].data,
+                               np.where(x > 0, x, a.reshape(1, 3, 1, 1) * x))
+    check_gradient(layer, {'x': x})
 
 
 def _numeric_input_gradient(net, inp, out, w, eps=1e-6):
@@ -175,6 +212,20 @@ def test_dropout_ratio_zero_keeps_everything():
     out = layer_forward('type: "Dropout" dropout_param { dropout_ratio: 0 }', {'x': x},
                         dtype=np.float64, phase=caffe.TRAIN)['out']
     np.testing.assert_array_equal(out, x)
+
+
+@pytest.mark.parametrize('layer,match', [
+    ('type: "Exp" exp_param { base: -2 }', r"Exp.*base must be positive"),
+    ('type: "Log" log_param { base: 1 }', r"Log.*base must be positive and not 1"),
+])
+def test_bad_parameters_are_rejected(layer, match):
+    with pytest.raises(caffe.CaffeError, match=match):
+        layer_forward(layer, {'x': RNG.rand(2, 3)})
+
+
+def test_prelu_needs_channels():
+    with pytest.raises(caffe.CaffeError, match=r"PReLU.*at least 2 axes"):
+        layer_forward('type: "PReLU"', {'x': RNG.rand(4)})
 
 
 def test_bad_dropout_ratio():
