@@ -215,7 +215,7 @@ def test_all_entries_fixed_needs_no_theta_bottom():
 
 
 def test_seed_st_train_prototxt():
-    path = os.path.join(ROOT, 'examples', 'cat', 'st_train.prototxt')
+    path = os.path.join(ROOT, 'models', 'st_cat', 'st_train.prototxt')
     net = caffe.Net(path, caffe.TEST)
     assert net.blobs['data'].data.shape == (1, 3, 227, 227)
     assert net.blobs['theta'].data.shape == (1, 2)

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The seed's first experiment: move a cat picture with a SpatialTransformer.
 
-Runs st_train.prototxt (zoom 2 fixed, theta_1_3 / theta_2_3 free) for nine diagonal
-translations, exactly as the seed's pycaffe script does, then st_affine.prototxt (all six
-theta entries free) for rotations and zooms, and writes one figure:
+Runs models/st_cat/st_train.prototxt (zoom 2 fixed, theta_1_3 / theta_2_3 free) for nine
+diagonal translations, exactly as the seed's pycaffe script does, then
+models/st_cat/st_affine.prototxt (all six theta entries free) for rotations and zooms, and
+writes one figure:
 
     python3 examples/cat/cat_demo.py [--gpu] [--out examples/cat/output/cat_grid.png]
 """
@@ -13,6 +14,7 @@ import os
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.join(HERE, '..', '..', 'models', 'st_cat')
 
 
 def cat_picture(path):
@@ -49,7 +51,7 @@ def main():
     cat_picture(cat_path)
 
     # --- the seed's script, unchanged apart from the file names -------------------------
-    net = caffe.Net(os.path.join(HERE, 'st_train.prototxt'), caffe.TEST)
+    net = caffe.Net(os.path.join(MODELS, 'st_train.prototxt'), caffe.TEST)
     image = caffe.io.load_image(cat_path)
     print([(k, v.data.shape) for k, v in net.blobs.items()])
     transformer = caffe.io.Transformer({'data': net.blobs['data'].data.shape})
@@ -77,7 +79,7 @@ def main():
              f'zoom 2, t=({theta_tt:.1f}, {theta_tt:.1f})')
 
     # --- rotations and zooms: all six entries free ----------------------------------------
-    affine = caffe.Net(os.path.join(HERE, 'st_affine.prototxt'), caffe.TEST)
+    affine = caffe.Net(os.path.join(MODELS, 'st_affine.prototxt'), caffe.TEST)
     affine.blobs['data'].data[...] = transformed_image
     for i, degrees in enumerate(range(-180, 180, 40)):
         a = np.deg2rad(degrees)
