@@ -1,5 +1,6 @@
 """Independent numpy implementation of the spatial transformer formula in
-shared/DESIGN.md ("Compatibility"), used as the reference by the tests.
+docs/compatibility.md ("Coordinates of the SpatialTransformer"), used as the reference by
+the tests.
 
 It evaluates the definition literally, summing U[m, n] * max(0, 1 - |X - m|) *
 max(0, 1 - |Y - n|) over every pixel (m, n) of the image, so it shares no code or
