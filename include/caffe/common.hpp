@@ -52,6 +52,18 @@ class Caffe {
   static void set_random_seed(uint64_t seed);
   static std::mt19937_64& rng() { return Get().rng_; }
 
+  // The CPU engine of layers whose `engine` field is DEFAULT (and of layers that have no
+  // such field): DNNL (oneDNN, float nets) where the build has it, else CAFFE (the
+  // portable passes, which also run every double net). Process-wide; starts from the
+  // CAFFE_ENGINE environment variable (CAFFE or DNNL) when it is set.
+  enum CpuEngine { ENGINE_CAFFE, ENGINE_DNNL };
+  static CpuEngine default_cpu_engine();
+  // Throws Error for DNNL in a build without oneDNN.
+  static void set_default_cpu_engine(CpuEngine engine);
+  static bool dnnl_built();
+  // Parses "CAFFE" / "DNNL" / "DEFAULT" (DEFAULT: the build's best); throws ParseError.
+  static CpuEngine parse_cpu_engine(const std::string& name);
+
   static int solver_count() { return Get().solver_count_; }
   static void set_solver_count(int n) { Get().solver_count_ = n; }
   static int solver_rank() { return Get().solver_rank_; }

@@ -1,5 +1,7 @@
 #include "caffe/common.hpp"
 
+#include <atomic>
+#include <cstdlib>
 #include <mutex>
 
 namespace caffe {
@@ -55,6 +57,51 @@ void Caffe::set_mode(Brew mode) {
                      "GPU mode requested, but no CUDA device is visible on this machine");
   }
   Get().mode_ = mode;
+}
+
+bool Caffe::dnnl_built() {
+#ifdef USE_DNNL
+  return true;
+#else
+  return false;
+#endif
+}
+
+Caffe::CpuEngine Caffe::parse_cpu_engine(const std::string& name) {
+  if (name == "CAFFE") return ENGINE_CAFFE;
+  if (name == "DNNL") {
+    CAFFE_ENFORCE_AS(ParseError, dnnl_built(),
+                     "engine DNNL requested, but this build has no oneDNN (rebuild with "
+                     "libdnnl-dev installed and USE_DNNL=ON)");
+    return ENGINE_DNNL;
+  }
+  if (name == "DEFAULT" || name.empty()) return dnnl_built() ? ENGINE_DNNL : ENGINE_CAFFE;
+  CAFFE_THROW_AS(ParseError, "unknown CPU engine '", name, "': use CAFFE, DNNL or DEFAULT");
+}
+
+namespace {
+std::atomic<int>& default_engine_slot() {
+  static std::atomic<int> slot([] {
+    const char* env = std::getenv("CAFFE_ENGINE");
+    try {
+      return static_cast<int>(Caffe::parse_cpu_engine(env ? env : ""));
+    } catch (const Error& e) {
+      LOG(WARNING) << "CAFFE_ENGINE=" << env << " ignored: " << e.what();
+      return static_cast<int>(Caffe::parse_cpu_engine(""));
+    }
+  }());
+  return slot;
+}
+}  // namespace
+
+Caffe::CpuEngine Caffe::default_cpu_engine() {
+  return static_cast<CpuEngine>(default_engine_slot().load());
+}
+
+void Caffe::set_default_cpu_engine(CpuEngine engine) {
+  CAFFE_ENFORCE(engine != ENGINE_DNNL || dnnl_built(),
+                "engine DNNL requested, but this build has no oneDNN");
+  default_engine_slot().store(static_cast<int>(engine));
 }
 
 void Caffe::set_device(int device_id) {

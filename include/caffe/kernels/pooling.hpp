@@ -1,8 +1,7 @@
-// Per-element math of 2-D max and average pooling, shared by the CPU loops
-// (pooling_layer.cpp) and the CUDA kernels (pooling_layer.cu). Blobs are
-// N x C x H x W; every call handles one element, forward over the top and backward
-// over the bottom (a gather over the windows that contain the element, so no two
-// calls write the same place).
+// The math of 2-D max and average pooling, run by PoolingLayer's one pass on the CPU
+// threads and as CUDA kernels. Blobs are N x C x H x W; every call handles one row,
+// forward a top row and backward a bottom row (it gathers from the windows that cover
+// the row, so no two calls write the same place).
 #pragma once
 
 #include <cstdint>
@@ -49,120 +48,119 @@ CAFFE_HOST_DEVICE int pool_window(int p, int kernel, int pad, int stride, int in
   return padded_len;
 }
 
-// The window of top element i: its plane (n * C + c), the window clipped to the image
-// ([hs, he) x [ws, we)), and its area within the padded image.
-struct TopWindow {
-  int64_t plane;
-  int hs, he, ws, we, area;
-};
-CAFFE_HOST_DEVICE TopWindow top_window(const PoolGeometry& g, int64_t i) {
-  TopWindow t;
-  const int pw = static_cast<int>(i % g.pooled_w);
-  const int ph = static_cast<int>((i / g.pooled_w) % g.pooled_h);
-  t.plane = i / (static_cast<int64_t>(g.pooled_w) * g.pooled_h);
-  t.area = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &t.hs, &t.he) *
-           pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &t.ws, &t.we);
-  return t;
-}
-
-// Bottom element i (row h, column w of its plane) and the top elements
-// [ph0, ph1) x [pw0, pw1) whose windows contain it.
-struct BottomCover {
-  int64_t plane;
-  int h, w, ph0, ph1, pw0, pw1;
-};
-CAFFE_HOST_DEVICE BottomCover bottom_cover(const PoolGeometry& g, int64_t i) {
-  BottomCover b;
-  b.w = static_cast<int>(i % g.width);
-  b.h = static_cast<int>((i / g.width) % g.height);
-  b.plane = i / (static_cast<int64_t>(g.width) * g.height);
-  covering_windows(b.h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &b.ph0, &b.ph1);
-  covering_windows(b.w, g.kernel_w, g.pad_w, g.stride_w, g.pooled_w, &b.pw0, &b.pw1);
-  return b;
-}
-
-// top = max over the window; mask = the winner's index h * W + w within its plane (the
-// first one on ties), or -1 (and top = 0) for a window with no pixel in the image.
+// Top row r (plane * pooled_h + ph): max over each window; mask = the winner's index
+// h * W + w within its plane (the first one on ties), or -1 (and top = 0) for a window with
+// no pixel in the image. One call per output row: the row's window bounds are computed once.
 template <typename Dtype>
 struct MaxPoolForward {
   const Dtype* bottom;
   Dtype* top;
   Dtype* mask;
   PoolGeometry g;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const TopWindow t = top_window(g, i);
-    const Dtype* x = bottom + t.plane * g.height * g.width;
-    int best = -1;
-    Dtype best_val = 0;
-    for (int h = t.hs; h < t.he; ++h) {
-      for (int w = t.ws; w < t.we; ++w) {
-        const int idx = h * g.width + w;
-        if (best < 0 || x[idx] > best_val) {
-          best = idx;
-          best_val = x[idx];
+  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
+    const int64_t plane = r / g.pooled_h;
+    const int ph = static_cast<int>(r - plane * g.pooled_h);
+    int hs, he;
+    pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he);
+    const Dtype* x = bottom + plane * g.height * g.width;
+    Dtype* y = top + r * g.pooled_w;
+    Dtype* m = mask + r * g.pooled_w;
+    for (int pw = 0; pw < g.pooled_w; ++pw) {
+      int ws, we;
+      pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
+      int best = -1;
+      Dtype best_val = 0;
+      for (int h = hs; h < he; ++h) {
+        for (int w = ws; w < we; ++w) {
+          const int idx = h * g.width + w;
+          if (best < 0 || x[idx] > best_val) {
+            best = idx;
+            best_val = x[idx];
+          }
         }
       }
+      y[pw] = best_val;
+      m[pw] = static_cast<Dtype>(best);
     }
-    top[i] = best_val;
-    mask[i] = static_cast<Dtype>(best);
   }
 };
 
-// bottom_diff = sum of the top diffs of the windows whose mask names this element.
+// Bottom row r (plane * height + h): each top element of the windows covering row h adds
+// its diff to the element its mask names, when that element lies in this row. One call
+// per bottom row, so no two calls write the same place and nothing searches the windows.
 template <typename Dtype>
 struct MaxPoolBackward {
   const Dtype* top_diff;
   const Dtype* mask;
   Dtype* bottom_diff;
   PoolGeometry g;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const BottomCover b = bottom_cover(g, i);
-    const int64_t offset = b.plane * g.pooled_h * g.pooled_w;
-    const int idx = b.h * g.width + b.w;
-    Dtype sum = 0;
-    for (int ph = b.ph0; ph < b.ph1; ++ph) {
-      for (int pw = b.pw0; pw < b.pw1; ++pw) {
-        const int64_t t = offset + ph * g.pooled_w + pw;
-        if (static_cast<int>(mask[t]) == idx) sum += top_diff[t];
+  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
+    const int64_t plane = r / g.height;
+    const int h = static_cast<int>(r - plane * g.height);
+    Dtype* dx = bottom_diff + r * g.width;
+    for (int w = 0; w < g.width; ++w) dx[w] = 0;
+    int ph0, ph1;
+    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
+    const int row_start = h * g.width;
+    for (int ph = ph0; ph < ph1; ++ph) {
+      const int64_t t0 = (plane * g.pooled_h + ph) * g.pooled_w;
+      for (int pw = 0; pw < g.pooled_w; ++pw) {
+        const int off = static_cast<int>(mask[t0 + pw]) - row_start;
+        if (off >= 0 && off < g.width) dx[off] += top_diff[t0 + pw];
       }
     }
-    bottom_diff[i] = sum;
   }
 };
 
-// top = sum over the window's image pixels / window area within the padded image.
+// Top row r: the sum over each window's image pixels / the window's area within the
+// padded image.
 template <typename Dtype>
 struct AvePoolForward {
   const Dtype* bottom;
   Dtype* top;
   PoolGeometry g;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const TopWindow t = top_window(g, i);
-    const Dtype* x = bottom + t.plane * g.height * g.width;
-    Dtype sum = 0;
-    for (int h = t.hs; h < t.he; ++h)
-      for (int w = t.ws; w < t.we; ++w) sum += x[h * g.width + w];
-    top[i] = sum / t.area;
+  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
+    const int64_t plane = r / g.pooled_h;
+    const int ph = static_cast<int>(r - plane * g.pooled_h);
+    int hs, he;
+    const int len_h = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he);
+    const Dtype* x = bottom + plane * g.height * g.width;
+    Dtype* y = top + r * g.pooled_w;
+    for (int pw = 0; pw < g.pooled_w; ++pw) {
+      int ws, we;
+      const int len_w = pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
+      Dtype sum = 0;
+      for (int h = hs; h < he; ++h)
+        for (int w = ws; w < we; ++w) sum += x[h * g.width + w];
+      y[pw] = sum / (len_h * len_w);
+    }
   }
 };
 
-// bottom_diff = sum over the windows containing this element of top_diff / area.
+// Bottom row r: every window covering row h adds top_diff / area to its pixels in the row.
 template <typename Dtype>
 struct AvePoolBackward {
   const Dtype* top_diff;
   Dtype* bottom_diff;
   PoolGeometry g;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const BottomCover b = bottom_cover(g, i);
-    const int64_t offset = b.plane * g.pooled_h * g.pooled_w;
-    Dtype sum = 0;
-    for (int ph = b.ph0; ph < b.ph1; ++ph) {
-      for (int pw = b.pw0; pw < b.pw1; ++pw) {
-        const int64_t t = offset + ph * g.pooled_w + pw;
-        sum += top_diff[t] / top_window(g, t).area;
+  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
+    const int64_t plane = r / g.height;
+    const int h = static_cast<int>(r - plane * g.height);
+    Dtype* dx = bottom_diff + r * g.width;
+    for (int w = 0; w < g.width; ++w) dx[w] = 0;
+    int ph0, ph1;
+    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
+    for (int ph = ph0; ph < ph1; ++ph) {
+      int hs, he;
+      const int len_h = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he);
+      const int64_t t0 = (plane * g.pooled_h + ph) * g.pooled_w;
+      for (int pw = 0; pw < g.pooled_w; ++pw) {
+        int ws, we;
+        const int len_w = pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
+        const Dtype v = top_diff[t0 + pw] / (len_h * len_w);
+        for (int w = ws; w < we; ++w) dx[w] += v;
       }
     }
-    bottom_diff[i] = sum;
   }
 };
 

@@ -9,6 +9,7 @@
 
 #include "caffe/kernels/pooling.hpp"
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -27,14 +28,34 @@ class PoolingLayer : public Layer<Dtype> {
   }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
+  template <class Side>
+  void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
+    const int64_t rows = top[0]->count() / geom_.pooled_w;  // one call per top row
+    const int64_t work = static_cast<int64_t>(geom_.pooled_w) * geom_.kernel_h * geom_.kernel_w;
+    const Dtype* x = Side::data(bottom[0]);
+    Dtype* y = Side::mutable_data(top[0]);
+    if (is_max()) {
+      Side::for_n(rows, MaxPoolForward<Dtype>{x, y, Side::mutable_data(mask_blob(top)), geom_}, work);
+    } else {
+      Side::for_n(rows, AvePoolForward<Dtype>{x, y, geom_}, work);
+    }
+  }
+  template <class Side>
+  void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                  const vector<Blob<Dtype>*>& bottom) {
+    if (!propagate_down[0]) return;
+    const int64_t rows = bottom[0]->count() / geom_.width;  // one call per bottom row
+    const int64_t work = geom_.width + static_cast<int64_t>(geom_.pooled_w) * geom_.kernel_h;
+    const Dtype* dy = Side::diff(top[0]);
+    Dtype* dx = Side::mutable_diff(bottom[0]);
+    if (is_max()) {
+      Side::for_n(rows, MaxPoolBackward<Dtype>{dy, Side::data(mask_blob(top)), dx, geom_}, work);
+    } else {
+      Side::for_n(rows, AvePoolBackward<Dtype>{dy, dx, geom_}, work);
+    }
+  }
 
  private:
   // Where MAX keeps its argmax: the second top when there is one, else max_idx_.

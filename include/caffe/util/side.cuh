@@ -30,7 +30,12 @@ struct GpuSide {
   static const void* mem(SyncedMemory* m) { return m->gpu_data(); }
   static void* mutable_mem(SyncedMemory* m) { return m->mutable_gpu_data(); }
 
-  template <typename F> static void for_n(int64_t n, F f) { gpu_for(n, f); }
+  template <typename F> static void for_n(int64_t n, F f, int64_t /*work*/ = 1) { gpu_for(n, f); }
+  // Items run one after another (each one's kernels fill the device), all with slot 0.
+  template <typename F> static void for_items(int n, int64_t /*work*/, F f) {
+    for (int i = 0; i < n; ++i) f(i, 0);
+  }
+  static int slots() { return 1; }
 
   template <typename Dtype> static void copy(int n, const Dtype* x, Dtype* y) {
     if (x != y) caffe_gpu_copy(n, x, y);

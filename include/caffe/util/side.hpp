@@ -24,7 +24,14 @@ struct CpuSide {
   static const void* mem(SyncedMemory* m) { return m->cpu_data(); }
   static void* mutable_mem(SyncedMemory* m) { return m->mutable_cpu_data(); }
 
-  template <typename F> static void for_n(int64_t n, F f) { cpu_for(n, f); }
+  // f(i) for i in [0, n); work: the operations of one call (decides whether to use threads).
+  template <typename F> static void for_n(int64_t n, F f, int64_t work = 1) { cpu_for(n, f, work); }
+  // f(i, slot) for i in [0, n), i being a coarse item (an image) of about `work`
+  // operations; items run in parallel, slot < slots() names the thread (see parallel.hpp).
+  template <typename F> static void for_items(int n, int64_t work, F f) {
+    cpu_for_items(n, f, work);
+  }
+  static int slots() { return cpu_slots(); }
 
   template <typename Dtype> static void copy(int n, const Dtype* x, Dtype* y) {
     if (x != y) caffe_copy(n, x, y);

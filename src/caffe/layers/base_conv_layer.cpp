@@ -1,6 +1,7 @@
 #include "caffe/layers/base_conv_layer.hpp"
 
 #include "caffe/filler.hpp"
+#include "caffe/util/engine.hpp"
 
 namespace caffe {
 
@@ -99,6 +100,7 @@ void BaseConvolutionLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   kernel_dim_ = this->blobs_[0]->count(1);
   weight_offset_ = conv_out_channels_ * kernel_dim_ / group_;
   for (size_t i = 0; i < num_blobs; ++i) this->set_param_propagate_down(i, true);
+  use_dnnl_ = use_dnnl_engine<Dtype>(p.engine(), where);
 }
 
 template <typename Dtype>
@@ -137,12 +139,130 @@ void BaseConvolutionLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   bottom_dim_ = b0.count(channel_axis_);
   top_dim_ = top[0]->count(channel_axis_);
   out_spatial_dim_ = top[0]->count(first_spatial_axis_);
-  if (!is_1x1_) col_buffer_.Reshape(vector<int>{kernel_dim_ * group_, conv_out_spatial_dim_});
   if (bias_term_ && bias_multiplier_.count() != out_spatial_dim_) {
     bias_multiplier_.Reshape(vector<int>{out_spatial_dim_});
     caffe_set(out_spatial_dim_, Dtype(1), bias_multiplier_.mutable_cpu_data());
   }
+  prepare_dnnl();
 }
+
+template <typename Dtype>
+void BaseConvolutionLayer<Dtype>::prepare_dnnl() {
+#ifdef USE_DNNL
+  if (!use_dnnl_) return;
+  DnnlConvShape s;
+  s.num = num_;
+  s.groups = group_;
+  s.in_c = conv_in_channels_;
+  s.in_h = col_geometry_.height;
+  s.in_w = col_geometry_.width;
+  s.out_c = conv_out_channels_;
+  s.out_h = col_geometry_.out_h;
+  s.out_w = col_geometry_.out_w;
+  for (int i = 0; i < 2; ++i) {
+    s.kernel[i] = kernel_[i];
+    s.stride[i] = stride_[i];
+    s.pad[i] = pad_[i];
+    s.dilation[i] = dilation_[i];
+  }
+  // Deconvolution adds its bias itself: oneDNN's backward-data pass has none.
+  s.bias = bias_term_ && !reverse_dimensions();
+  if (!dnnl_) dnnl_.reset(new DnnlConvolution(this->where()));
+  if (!dnnl_->Prepare(s)) {
+    LOG(INFO) << this->where() << "oneDNN has only reference code for this shape; "
+              << "using the portable pass";
+    dnnl_.reset();
+  }
+#endif
+}
+
+template <typename Dtype>
+std::string BaseConvolutionLayer<Dtype>::cpu_engine() const {
+  return dnnl_ ? "DNNL:" + dnnl_->implementation() : "CAFFE";
+}
+
+template <typename Dtype>
+bool BaseConvolutionLayer<Dtype>::ForwardDnnl(const vector<Blob<Dtype>*>& bottom,
+                                              const vector<Blob<Dtype>*>& top) {
+  return false;
+}
+
+template <typename Dtype>
+bool BaseConvolutionLayer<Dtype>::BackwardDnnl(const vector<Blob<Dtype>*>& top,
+                                               const vector<bool>& propagate_down,
+                                               const vector<Blob<Dtype>*>& bottom) {
+  return false;
+}
+
+#ifdef USE_DNNL
+// In float, the passes on oneDNN. Convolution: forward, backward data, backward weights.
+// Deconvolution: the same primitives with bottom and top swapped (its forward is the
+// convolution's backward-data pass), and its bias added here.
+template <>
+bool BaseConvolutionLayer<float>::ForwardDnnl(const vector<Blob<float>*>& bottom,
+                                              const vector<Blob<float>*>& top) {
+  if (!dnnl_) return false;
+  const float* w = blobs_[0]->cpu_data();
+  const bool reverse = reverse_dimensions();
+  for (size_t i = 0; i < bottom.size(); ++i) {
+    const float* x = bottom[i]->cpu_data();
+    float* y = top[i]->mutable_cpu_data();
+    if (!reverse) {
+      dnnl_->Forward(x, w, bias_term_ ? blobs_[1]->cpu_data() : nullptr, y);
+      continue;
+    }
+    dnnl_->BackwardData(x, w, y);
+    if (bias_term_) {
+      const float* b = blobs_[1]->cpu_data();
+      cpu_for_items(num_ * num_output_, [&](int64_t nc, int) {
+        float* plane = y + nc * out_spatial_dim_;
+        const float v = b[nc % num_output_];
+        for (int j = 0; j < out_spatial_dim_; ++j) plane[j] += v;
+      }, out_spatial_dim_);
+    }
+  }
+  return true;
+}
+
+template <>
+bool BaseConvolutionLayer<float>::BackwardDnnl(const vector<Blob<float>*>& top,
+                                               const vector<bool>& propagate_down,
+                                               const vector<Blob<float>*>& bottom) {
+  if (!dnnl_) return false;
+  const float* w = blobs_[0]->cpu_data();
+  const bool weight_grad = param_propagate_down(0);
+  const bool bias_grad = bias_term_ && param_propagate_down(1);
+  const bool reverse = reverse_dimensions();
+  for (size_t i = 0; i < top.size(); ++i) {
+    const float* dy = top[i]->cpu_diff();
+    if (!reverse) {
+      float* db = bias_grad ? blobs_[1]->mutable_cpu_diff() : nullptr;
+      if (weight_grad || db) {
+        // oneDNN computes the weight gradient together with the bias gradient; when only
+        // the bias learns, the weight gradient goes to a scratch copy.
+        float* dw = weight_grad ? blobs_[0]->mutable_cpu_diff() : weight_sink();
+        dnnl_->BackwardWeights(bottom[i]->cpu_data(), dy, dw, db);
+      }
+      if (propagate_down[i]) dnnl_->BackwardData(dy, w, bottom[i]->mutable_cpu_diff());
+      continue;
+    }
+    if (bias_grad) {
+      float* db = blobs_[1]->mutable_cpu_diff();
+      for (int n = 0; n < num_; ++n) {
+        for (int c = 0; c < num_output_; ++c) {
+          const float* plane = dy + (static_cast<int64_t>(n) * num_output_ + c) * out_spatial_dim_;
+          double s = 0;
+          for (int j = 0; j < out_spatial_dim_; ++j) s += plane[j];
+          db[c] += static_cast<float>(s);
+        }
+      }
+    }
+    if (weight_grad) dnnl_->BackwardWeights(dy, bottom[i]->cpu_data(), blobs_[0]->mutable_cpu_diff(), nullptr);
+    if (propagate_down[i]) dnnl_->Forward(dy, w, nullptr, bottom[i]->mutable_cpu_diff());
+  }
+  return true;
+}
+#endif
 
 INSTANTIATE_CLASS(BaseConvolutionLayer);
 

@@ -1,7 +1,6 @@
 #include "caffe/layers/pooling_layer.hpp"
 
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
 
 namespace caffe {
 
@@ -77,34 +76,6 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   const vector<int> shape{bottom[0]->num(), bottom[0]->channels(), g.pooled_h, g.pooled_w};
   top[0]->Reshape(shape);
   if (is_max()) mask_blob(top)->Reshape(shape);
-}
-
-template <typename Dtype>
-void PoolingLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
-                                      const vector<Blob<Dtype>*>& top) {
-  const int64_t n = top[0]->count();
-  const Dtype* x = bottom[0]->cpu_data();
-  Dtype* y = top[0]->mutable_cpu_data();
-  if (is_max()) {
-    cpu_for(n, MaxPoolForward<Dtype>{x, y, mask_blob(top)->mutable_cpu_data(), geom_});
-  } else {
-    cpu_for(n, AvePoolForward<Dtype>{x, y, geom_});
-  }
-}
-
-template <typename Dtype>
-void PoolingLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
-                                       const vector<bool>& propagate_down,
-                                       const vector<Blob<Dtype>*>& bottom) {
-  if (!propagate_down[0]) return;
-  const int64_t n = bottom[0]->count();
-  const Dtype* dy = top[0]->cpu_diff();
-  Dtype* dx = bottom[0]->mutable_cpu_diff();
-  if (is_max()) {
-    cpu_for(n, MaxPoolBackward<Dtype>{dy, mask_blob(top)->cpu_data(), dx, geom_});
-  } else {
-    cpu_for(n, AvePoolBackward<Dtype>{dy, dx, geom_});
-  }
 }
 
 INSTANTIATE_CLASS(PoolingLayer);
