@@ -121,3 +121,42 @@ def check_gradient(layer_text, bottoms, tops=('out',), check_bottoms=None, check
         np.testing.assert_allclose(grad, numeric, rtol=rtol, atol=atol,
                                    err_msg=f'gradient of {name} does not match finite differences')
     return net
+
+
+def check_float_matches_double(layer_text, bottoms, tops=('out',), engine=None, rtol=2e-4,
+                               atol=2e-5, seed=1702, phase=caffe.TRAIN):
+    """Runs the layer forward and backward in float32 (on whatever CPU engine is selected)
+    and in float64 (always the portable passes, which check_gradient verifies against
+    finite differences) with the same parameters and top diffs; asserts that tops, bottom
+    diffs and parameter diffs agree. With engine='DNNL' it also asserts that the float
+    layer really ran on oneDNN. Returns the float32 net."""
+    nets = [layer_net(layer_text, bottoms, tops, dtype=dt, phase=phase)
+            for dt in (np.float32, np.float64)]
+    f32, f64 = nets
+    for p32, p64 in zip(f32.params.get('layer', []), f64.params.get('layer', [])):
+        p32.data[...] = p64.data
+    rng = np.random.RandomState(seed)
+    results = []
+    for net in nets:
+        net.forward()
+        r = rng if net is f32 else np.random.RandomState(seed)
+        for t in tops:
+            net.blobs[t].diff[...] = r.uniform(-1, 1, net.blobs[t].data.shape)
+        for name in bottoms:
+            net.blobs[name].diff[...] = 0
+        for p in net.params.get('layer', []):
+            p.diff[...] = 0
+        net.backward()
+        results.append([net.blobs[t].data.copy() for t in tops] +
+                       [net.blobs[b].diff.copy() for b in bottoms] +
+                       [p.diff.copy() for p in net.params.get('layer', [])])
+    labels = [f'top {t}' for t in tops] + [f'diff of {b}' for b in bottoms] + \
+        [f'param {i} diff' for i in range(len(f32.params.get('layer', [])))]
+    for label, a, b in zip(labels, *results):
+        scale = max(1.0, float(np.abs(b).max()))
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * scale,
+                                   err_msg=f'float32 {label} differs from float64')
+    if engine == 'DNNL':
+        layer = f32.layer_dict['layer']
+        assert layer.cpu_engine.startswith('DNNL'), layer.cpu_engine
+    return f32

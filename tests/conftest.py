@@ -36,3 +36,18 @@ def _cpu_mode():
     caffe.set_mode_cpu()
     yield
     caffe.set_mode_cpu()
+
+
+# The CPU engines every layer with a oneDNN path is tested on (tests that take the
+# `engine` fixture run once per engine). DNNL is always listed: a build without oneDNN
+# fails those runs instead of skipping them.
+ENGINES = ['CAFFE', 'DNNL']
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Sets the default CPU engine for the nets the test builds; restores the default."""
+    import caffe
+    caffe.set_cpu_engine(request.param)
+    yield request.param
+    caffe.set_cpu_engine('DEFAULT')

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import caffe
-from caffe_test_utils import check_gradient, layer_net
+from caffe_test_utils import check_float_matches_double, check_gradient, layer_net
 
 
 def conv_text(num_output, group=1, bias=True, extra='kernel_size: 3'):
@@ -54,9 +54,10 @@ CASES = [
 @pytest.mark.parametrize('shape,nout,group,geom,stride,pad,dil,kernel', CASES)
 @pytest.mark.parametrize('bias', [True, False])
 def test_forward_matches_direct_convolution(shape, nout, group, geom, stride, pad, dil, kernel,
-                                            bias):
+                                            bias, engine):
     x = np.random.RandomState(0).randn(*shape)
     net = layer_net(conv_text(nout, group, bias, geom), {'x': x}, dtype=np.float32)
+    assert net.layer_dict['layer'].cpu_engine.split(':')[0] == engine
     w = net.params['layer'][0].data.astype(np.float64)
     assert w.shape == (nout, shape[1] // group) + kernel
     b = net.params['layer'][1].data.astype(np.float64) if bias else None
@@ -75,6 +76,85 @@ def test_forward_matches_direct_convolution(shape, nout, group, geom, stride, pa
 def test_gradient(shape, nout, group, geom):
     x = np.random.RandomState(1).randn(*shape)
     check_gradient(conv_text(nout, group, True, geom), {'x': x})
+
+
+@pytest.mark.parametrize('shape,nout,group,geom,stride,pad,dil,kernel', CASES)
+@pytest.mark.parametrize('bias', [True, False])
+def test_float_passes_match_double(shape, nout, group, geom, stride, pad, dil, kernel, bias,
+                                   engine):
+    """Forward, backward data, backward weights and bias of the float layer on each engine
+    against the double layer (checked by finite differences in test_gradient)."""
+    x = np.random.RandomState(5).randn(*shape)
+    check_float_matches_double(conv_text(nout, group, bias, geom), {'x': x}, engine=engine)
+
+
+@pytest.mark.parametrize('case', [
+    # (input, num_output, group, geometry): first-layer shapes (one channel, the blocked
+    # and plain-layout code paths of the engine), many channels, a grouped conv
+    ((4, 1, 20, 20), 8, 1, 'kernel_size: 5'),
+    ((3, 3, 17, 15), 16, 1, 'kernel_size: 5 stride: 2 pad: 2'),
+    ((2, 32, 9, 9), 32, 1, 'kernel_size: 3 pad: 1'),
+    ((2, 32, 8, 8), 48, 4, 'kernel_size: 3 stride: 2'),
+])
+def test_float_passes_match_double_at_network_sizes(case, engine):
+    shape, nout, group, geom = case
+    x = np.random.RandomState(6).randn(*shape)
+    check_float_matches_double(conv_text(nout, group, True, geom), {'x': x}, engine=engine)
+
+
+def test_only_bias_learns(engine):
+    """lr_mult 0 on the weights: the bias gradient alone is produced, the weights' diff stays 0."""
+    text = conv_text(4).replace('type: "Convolution"',
+                                'type: "Convolution" loss_weight: 1 '
+                                'param { lr_mult: 0 } param { lr_mult: 1 }')
+    x = np.random.RandomState(7).randn(2, 3, 6, 6)
+    # No force_backward (it would make every parameter learn, as in BVLC): the top is a
+    # loss (weight 1, so its diff is all ones) and only the bias needs a gradient.
+    net = layer_net(text, {'x': x}, dtype=np.float32, force_backward=False)
+    net.forward()
+    for p in net.params['layer']:
+        p.diff[...] = 0
+    net.backward()
+    np.testing.assert_array_equal(net.params['layer'][0].diff, 0)
+    n, _, h, w = net.blobs['out'].data.shape
+    np.testing.assert_allclose(net.params['layer'][1].diff, np.full(4, n * h * w), rtol=1e-6)
+
+
+def test_parameter_gradients_accumulate(engine):
+    """Caffe adds each backward's parameter gradients to the diffs (iter_size relies on it)."""
+    x = np.random.RandomState(9).randn(2, 3, 7, 7)
+    net = layer_net(conv_text(5), {'x': x}, dtype=np.float32)
+    net.forward()
+    net.blobs['out'].diff[...] = np.random.RandomState(10).randn(*net.blobs['out'].data.shape)
+    for p in net.params['layer']:
+        p.diff[...] = 0
+    net.backward()
+    once = [p.diff.copy() for p in net.params['layer']]
+    net.backward()
+    for p, g in zip(net.params['layer'], once):
+        np.testing.assert_allclose(p.diff, 2 * g, rtol=1e-5, atol=1e-6)
+
+
+def test_engine_field_forces_the_portable_pass():
+    caffe.set_cpu_engine('DNNL')
+    try:
+        text = conv_text(2).replace('convolution_param {', 'convolution_param { engine: CAFFE')
+        net = layer_net(text, {'x': np.zeros((1, 1, 5, 5))}, dtype=np.float32)
+        assert net.layer_dict['layer'].cpu_engine == 'CAFFE'
+        text = conv_text(2).replace('convolution_param {', 'convolution_param { engine: DNNL')
+        caffe.set_cpu_engine('CAFFE')
+        net = layer_net(text, {'x': np.zeros((1, 1, 5, 5))}, dtype=np.float32)
+        assert net.layer_dict['layer'].cpu_engine.startswith('DNNL:')
+        # oneDNN computes in float only: double nets keep the portable pass
+        net = layer_net(text, {'x': np.zeros((1, 1, 5, 5))}, dtype=np.float64)
+        assert net.layer_dict['layer'].cpu_engine == 'CAFFE'
+    finally:
+        caffe.set_cpu_engine('DEFAULT')
+
+
+def test_unknown_engine_name_raises():
+    with pytest.raises(caffe.ParseError, match='unknown CPU engine'):
+        caffe.set_cpu_engine('MKL')
 
 
 def test_two_bottoms_share_weights():

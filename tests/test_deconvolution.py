@@ -3,7 +3,7 @@ vs finite differences, bad geometry."""
 import numpy as np
 import pytest
 
-from caffe_test_utils import check_gradient, layer_forward, layer_net
+from caffe_test_utils import check_float_matches_double, check_gradient, layer_forward, layer_net
 
 RNG = np.random.RandomState(19)
 
@@ -53,6 +53,13 @@ def test_forward_matches_reference(c):
     assert w.shape == (4, c['num_output'] // c['group'], c['kernel'], c['kernel'])
     ref = deconv_reference(x, w, b, c['stride'], c['pad'], c['dilation'], c['group'])
     np.testing.assert_allclose(net.blobs['out'].data, ref, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('c', CASES)
+@pytest.mark.parametrize('bias', [True, False])
+def test_float_passes_match_double(c, bias, engine):
+    """The float layer on each engine against the double one (finite-difference checked)."""
+    check_float_matches_double(layer_text(c, bias), {'x': RNG.randn(2, 4, 5, 4)}, engine=engine)
 
 
 @pytest.mark.parametrize('c', CASES)

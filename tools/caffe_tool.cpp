@@ -25,6 +25,10 @@ DEFINE_string(gpu, "",
               "Run in GPU mode on the given device IDs separated by ','. Use '-gpu all' to run on "
               "all available GPUs.");
 DEFINE_string(solver, "", "The solver definition protocol buffer text file.");
+DEFINE_string(engine, "",
+              "Optional; the CPU engine of layers whose engine field is DEFAULT: CAFFE (portable "
+              "passes) or DNNL (oneDNN, float nets; the default where the build has it). The "
+              "CAFFE_ENGINE environment variable sets the same.");
 DEFINE_string(model, "", "The model definition protocol buffer text file.");
 DEFINE_string(phase, "", "Optional; network phase (TRAIN or TEST). Only used for 'time'.");
 DEFINE_int32(level, 0, "Optional; network level.");
@@ -292,6 +296,9 @@ int main(int argc, char** argv) {
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   try {
     caffe::GlobalInit(&argc, &argv);
+    if (!FLAGS_engine.empty()) {
+      caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
+    }
     if (argc != 2) {
       std::cerr << gflags::ProgramUsage() << "\n";
       CAFFE_THROW_AS(ParseError, argc < 2 ? std::string("no command given")

@@ -47,6 +47,9 @@ class Layer {
   }
 
   virtual const char* type() const { return ""; }
+  // The engine the CPU passes run on: "CAFFE" (the portable passes) or, for layers with a
+  // oneDNN engine, "DNNL:<the implementation oneDNN chose>".
+  virtual std::string cpu_engine() const { return "CAFFE"; }
 
   // Blob-count contracts; -1 means "no constraint".
   virtual int ExactNumBottomBlobs() const { return -1; }

@@ -9,7 +9,7 @@
 from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError, DeviceError,
                      set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,
                      cuda_built, device_count, layer_type_list, set_solver_count,
-                     solver_count, set_solver_rank)
+                     solver_count, set_solver_rank, dnnl_built, set_cpu_engine, cpu_engine)
 from .pycaffe import Net, Blob, Layer
 from ._caffe import solver_type_list
 from .solver import (Solver, SGDSolver, NesterovSolver, AdaGradSolver, RMSPropSolver,
@@ -19,6 +19,6 @@ from .net_spec import layers, params, NetSpec, to_proto
 
 __all__ = ['TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'CaffeError', 'ParseError', 'ShapeError',
            'FileError', 'DeviceError', 'set_mode_cpu', 'set_mode_gpu', 'set_device',
-           'set_random_seed', 'has_gpu', 'layer_type_list', 'io', 'layers', 'params',
+           'set_random_seed', 'has_gpu', 'dnnl_built', 'set_cpu_engine', 'cpu_engine', 'layer_type_list', 'io', 'layers', 'params',
            'NetSpec', 'to_proto', 'Solver', 'SGDSolver', 'NesterovSolver', 'AdaGradSolver',
            'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'get_solver', 'solver_type_list']

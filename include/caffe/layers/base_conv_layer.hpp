@@ -30,7 +30,7 @@ class BaseConvolutionLayer : public Layer<Dtype> {
   int MinTopBlobs() const override { return 1; }
   bool EqualNumBottomTopBlobs() const override { return true; }
   // The CPU engine this layer runs on: "CAFFE", or "DNNL:<oneDNN implementation>".
-  std::string cpu_engine() const;
+  std::string cpu_engine() const override;
 
  protected:
   void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {

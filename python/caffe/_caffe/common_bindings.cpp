@@ -52,6 +52,15 @@ void bind_common(py::module_& m) {
   m.def("has_gpu", [] { return caffe::Caffe::cuda_built() && caffe::Caffe::DeviceCount() > 0; },
         "True when this build has CUDA and a device is visible.");
   m.def("cuda_built", &caffe::Caffe::cuda_built, "True when this build has CUDA support.");
+  m.def("dnnl_built", &caffe::Caffe::dnnl_built, "True when this build has the oneDNN CPU engine.");
+  m.def("set_cpu_engine", [](const std::string& name) {
+    caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(name));
+  }, py::arg("name"),
+        "The CPU engine of layers whose engine field is DEFAULT, for nets built from now on: "
+        "'CAFFE' (portable passes), 'DNNL' (oneDNN, float nets) or 'DEFAULT' (the build's best).");
+  m.def("cpu_engine", [] {
+    return caffe::Caffe::default_cpu_engine() == caffe::Caffe::ENGINE_DNNL ? "DNNL" : "CAFFE";
+  }, "The CPU engine layers with engine DEFAULT get: 'CAFFE' or 'DNNL'.");
   m.def("device_count", &caffe::Caffe::DeviceCount);
   m.def("mode", [] { return caffe::Caffe::mode() == caffe::Caffe::GPU ? "GPU" : "CPU"; });
   m.def("layer_type_list", [] { return caffe::LayerRegistry<float>::LayerTypeList(); },

@@ -62,6 +62,8 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
       .def_property_readonly("type", [](const LayerT& l) { return std::string(l.type()); })
       .def_property_readonly("name", [](const LayerT& l) { return l.layer_param().name(); })
       .def_property_readonly("blobs", [](LayerT& l) { return l.blobs(); })
+      .def_property_readonly("cpu_engine", &LayerT::cpu_engine,
+                             "CAFFE, or DNNL:<oneDNN implementation> for layers on oneDNN.")
       .def("reshape", [](LayerT&, py::args) {}, "Kept for compatibility; Net.reshape() reshapes.");
 
   py::class_<NetT, std::shared_ptr<NetT>>(m, ("Net" + suffix).c_str())
