@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import caffe
-from caffe_test_utils import check_gradient, layer_forward, layer_net
+from caffe_test_utils import check_float_matches_double, check_gradient, layer_forward, layer_net
 
 
 def pool_text(pool='MAX', extra='kernel_size: 2 stride: 2'):
@@ -71,6 +71,38 @@ def test_forward_matches_numpy(geom, kernel, stride, pad, mode):
     np.testing.assert_allclose(got['out'], ref, rtol=1e-12, atol=1e-12)
     if mode == 'MAX':
         np.testing.assert_array_equal(got['mask'], mask)
+
+
+def expected_engine(engine, mode, size, kernel, stride, pad):
+    """oneDNN serves float pooling without a mask top, except average pooling whose last
+    window reaches past the padding (Caffe's divisor counts padding, not that overhang)."""
+    if engine == 'CAFFE':
+        return 'CAFFE'
+    if mode == 'AVE' and any(p > 0 for p in pad):
+        for n, k, s, p in zip(size, kernel, stride, pad):
+            if (out_size(n, k, p, s) - 1) * s + k - n - p > p:
+                return 'CAFFE'
+    return 'DNNL'
+
+
+@pytest.mark.parametrize('geom,kernel,stride,pad', GEOMS + [
+    ('kernel_size: 3 stride: 1 pad: 1', (3, 3), (1, 1), (1, 1)),  # GoogLeNet's inception pool
+    ('kernel_size: 5 stride: 3', (5, 5), (3, 3), (0, 0)),          # its auxiliary heads
+])
+@pytest.mark.parametrize('mode', ['MAX', 'AVE'])
+def test_float_forward_and_backward_on_each_engine(geom, kernel, stride, pad, mode, engine):
+    x = distinct((2, 3, 7, 8), seed=5).astype(np.float32)
+    net = check_float_matches_double(pool_text(mode, geom), {'x': x}, rtol=1e-5, atol=1e-6)
+    assert net.layer_dict['layer'].cpu_engine.split(':')[0] == \
+        expected_engine(engine, mode, x.shape[2:], kernel, stride, pad)
+    ref, _ = pool_reference(x.astype(np.float64), kernel, stride, pad, mode)
+    np.testing.assert_allclose(net.blobs['out'].data, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_mask_top_keeps_the_portable_pass(engine):
+    net = layer_net(pool_text('MAX'), {'x': distinct((1, 1, 4, 4))}, tops=('out', 'mask'),
+                    dtype=np.float32)
+    assert net.layer_dict['layer'].cpu_engine == 'CAFFE'
 
 
 @pytest.mark.parametrize('geom', [g[0] for g in GEOMS])

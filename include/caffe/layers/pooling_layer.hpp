@@ -5,8 +5,15 @@
 //   when padding is used and the last window would start in the bottom/right padding.
 // AVE divides by the window's area within the padded image. MAX with a second top
 // writes the argmax (h * W + w within the plane) there. STOCHASTIC is not supported.
+//
+// Engines: the portable pass (row functors of kernels/pooling.hpp over CpuSide /
+// GpuSide) serves the GPU, double nets, `engine: CAFFE` and the mask top; float nets on
+// the CPU otherwise run on oneDNN (DnnlPooling) when it reproduces Caffe's result.
 #pragma once
 
+#include <memory>
+
+#include "caffe/engines/dnnl_pooling.hpp"
 #include "caffe/kernels/pooling.hpp"
 #include "caffe/layer.hpp"
 #include "caffe/util/side.hpp"
@@ -27,8 +34,13 @@ class PoolingLayer : public Layer<Dtype> {
     return this->layer_param_.pooling_param().pool() == PoolingParameter_PoolMethod_MAX ? 2 : 1;
   }
 
+ std::string cpu_engine() const override;
+
  protected:
-  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                    const vector<Blob<Dtype>*>& bottom) override;
+  CAFFE_DECLARE_GPU_PASSES(Dtype)
 
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
@@ -66,6 +78,8 @@ class PoolingLayer : public Layer<Dtype> {
 
   PoolingParameter_PoolMethod pool_ = PoolingParameter_PoolMethod_MAX;
   bool global_pooling_ = false;
+  bool use_dnnl_ = false;              // the engine resolved to DNNL at set-up
+  std::unique_ptr<DnnlPooling> dnnl_;  // prepared for the current shape, or null
   PoolGeometry geom_{};
   // Argmax indices stored as Dtype (exact below 2^24 pixels per plane for float).
   Blob<Dtype> max_idx_;

@@ -1,6 +1,7 @@
 #include "caffe/layers/pooling_layer.hpp"
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/engine.hpp"
 
 namespace caffe {
 
@@ -51,6 +52,9 @@ void PoolingLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
                      "pad (", g.pad_h, "x", g.pad_w, ") must be smaller than the kernel (",
                      g.kernel_h, "x", g.kernel_w, ")");
   }
+  // oneDNN keeps the winners in its own format: a layer that outputs Caffe's mask keeps
+  // the portable pass.
+  use_dnnl_ = top.size() == 1 && use_dnnl_engine<Dtype>(p.engine(), where);
 }
 
 template <typename Dtype>
@@ -76,6 +80,54 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   const vector<int> shape{bottom[0]->num(), bottom[0]->channels(), g.pooled_h, g.pooled_w};
   top[0]->Reshape(shape);
   if (is_max()) mask_blob(top)->Reshape(shape);
+#ifdef USE_DNNL
+  if (use_dnnl_) {
+    DnnlPoolShape s;
+    s.num = bottom[0]->num();
+    s.channels = bottom[0]->channels();
+    s.height = g.height;
+    s.width = g.width;
+    s.pooled_h = g.pooled_h;
+    s.pooled_w = g.pooled_w;
+    s.kernel[0] = g.kernel_h;
+    s.kernel[1] = g.kernel_w;
+    s.stride[0] = g.stride_h;
+    s.stride[1] = g.stride_w;
+    s.pad[0] = g.pad_h;
+    s.pad[1] = g.pad_w;
+    s.max = is_max();
+    if (!dnnl_) dnnl_.reset(new DnnlPooling(this->where()));
+    if (!dnnl_->Prepare(s)) dnnl_.reset();
+  }
+#endif
+}
+
+template <typename Dtype>
+std::string PoolingLayer<Dtype>::cpu_engine() const {
+  return dnnl_ ? "DNNL:" + dnnl_->implementation() : "CAFFE";
+}
+
+// oneDNN computes in float only; double nets never prepare it (dnnl_ stays null).
+template <typename Dtype>
+void PoolingLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
+                                      const vector<Blob<Dtype>*>& top) {
+  if constexpr (std::is_same<Dtype, float>::value) {
+    if (dnnl_) return dnnl_->Forward(bottom[0]->cpu_data(), top[0]->mutable_cpu_data());
+  }
+  ForwardOn<CpuSide>(bottom, top);
+}
+
+template <typename Dtype>
+void PoolingLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
+                                       const vector<bool>& propagate_down,
+                                       const vector<Blob<Dtype>*>& bottom) {
+  if constexpr (std::is_same<Dtype, float>::value) {
+    if (dnnl_) {
+      if (propagate_down[0]) dnnl_->Backward(top[0]->cpu_diff(), bottom[0]->mutable_cpu_diff());
+      return;
+    }
+  }
+  BackwardOn<CpuSide>(top, propagate_down, bottom);
 }
 
 INSTANTIATE_CLASS(PoolingLayer);
