@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import caffe
-from caffe_test_utils import check_gradient, layer_forward, layer_net
+from caffe_test_utils import check_float_matches_double, check_gradient, layer_forward, layer_net
 
 
 def lrn_text(region='ACROSS_CHANNELS', size=5, alpha=1.0, beta=0.75, k=1.0):
@@ -47,6 +47,24 @@ def test_float32_forward():
     got = layer_forward(lrn_text(), {'x': x})['out']
     np.testing.assert_allclose(got, lrn_reference(x.astype(np.float64), 'ACROSS_CHANNELS',
                                                   5, 1.0, 0.75, 1.0), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('region,size,alpha,beta,k', CASES)
+@pytest.mark.parametrize('channels', [7, 32])  # 32: oneDNN's blocked layout in training
+@pytest.mark.parametrize('phase', [caffe.TRAIN, caffe.TEST])
+def test_float_passes_on_each_engine(region, size, alpha, beta, k, channels, phase, engine):
+    """Float forward against numpy, float forward and backward against the double layer
+    (finite-difference checked), in training and test nets (a test net asked for gradients
+    too), on each engine."""
+    x = np.random.RandomState(3).randn(2, channels, 5, 4).astype(np.float32)
+    text = lrn_text(region, size, alpha, beta, k)
+    net = check_float_matches_double(text, {'x': x}, engine=engine, phase=phase, rtol=1e-4,
+                                     atol=1e-5)
+    ref = lrn_reference(x.astype(np.float64), region, size, np.float32(alpha), np.float32(beta),
+                        np.float32(k))
+    np.testing.assert_allclose(net.blobs['out'].data, ref, rtol=1e-5, atol=1e-6)
+    if engine == 'CAFFE':
+        assert net.layer_dict['layer'].cpu_engine == 'CAFFE'
 
 
 @pytest.mark.parametrize('region,size,alpha,beta,k', CASES)

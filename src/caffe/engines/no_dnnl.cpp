@@ -2,6 +2,7 @@
 // unchanged, but never prepare, so every layer keeps its portable passes.
 #ifndef USE_DNNL
 #include "caffe/engines/dnnl_convolution.hpp"
+#include "caffe/engines/dnnl_lrn.hpp"
 #include "caffe/engines/dnnl_pooling.hpp"
 #include "caffe/error.hpp"
 
@@ -27,6 +28,14 @@ bool DnnlPooling::Prepare(const DnnlPoolShape&) { return false; }
 void DnnlPooling::Forward(const float*, float*) { unavailable(); }
 void DnnlPooling::Backward(const float*, float*) { unavailable(); }
 std::string DnnlPooling::implementation() const { return "none"; }
+
+struct DnnlLRN::Impl {};
+DnnlLRN::DnnlLRN(std::string where) : where_(std::move(where)) {}
+DnnlLRN::~DnnlLRN() = default;
+bool DnnlLRN::Prepare(const DnnlLRNShape&) { return false; }
+void DnnlLRN::Forward(const float*, float*) { unavailable(); }
+void DnnlLRN::Backward(const float*, const float*, float*) { unavailable(); }
+std::string DnnlLRN::implementation() const { return "none"; }
 
 }  // namespace caffe
 #endif  // USE_DNNL

@@ -1,7 +1,7 @@
 #include "caffe/layers/lrn_layer.hpp"
 
 #include "caffe/layer_factory.hpp"
-#include "caffe/util/parallel.hpp"
+#include "caffe/util/engine.hpp"
 
 namespace caffe {
 
@@ -18,6 +18,7 @@ void LRNLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   geom_.alpha_over_norm = Dtype(p.alpha()) / norm;
   geom_.beta = Dtype(p.beta());
   geom_.k = geom_.within_channel ? Dtype(1) : Dtype(p.k());
+  use_dnnl_ = use_dnnl_engine<Dtype>(p.engine(), this->where());
 }
 
 template <typename Dtype>
@@ -30,23 +31,52 @@ void LRNLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom, const vector<B
   geom_.width = bottom[0]->width();
   top[0]->ReshapeLike(*bottom[0]);
   scale_.ReshapeLike(*bottom[0]);
+  if (use_dnnl_) {
+    const LRNParameter& p = this->layer_param_.lrn_param();
+    DnnlLRNShape s;
+    s.num = bottom[0]->num();
+    s.channels = geom_.channels;
+    s.height = geom_.height;
+    s.width = geom_.width;
+    s.size = geom_.size;
+    s.within_channel = geom_.within_channel;
+    s.alpha = p.alpha();
+    s.beta = p.beta();
+    s.k = static_cast<float>(geom_.k);
+    s.training = this->phase() == TRAIN;
+    if (!dnnl_) dnnl_.reset(new DnnlLRN(this->where()));
+    if (!dnnl_->Prepare(s)) dnnl_.reset();
+  }
 }
 
 template <typename Dtype>
+std::string LRNLayer<Dtype>::cpu_engine() const {
+  return dnnl_ ? "DNNL:" + dnnl_->implementation() : "CAFFE";
+}
+
+// oneDNN computes in float only; double nets never prepare it (dnnl_ stays null).
+template <typename Dtype>
 void LRNLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
                                   const vector<Blob<Dtype>*>& top) {
-  cpu_for(bottom[0]->count(), LRNForward<Dtype>{bottom[0]->cpu_data(), scale_.mutable_cpu_data(),
-                                                top[0]->mutable_cpu_data(), geom_});
+  if constexpr (std::is_same<Dtype, float>::value) {
+    if (dnnl_) return dnnl_->Forward(bottom[0]->cpu_data(), top[0]->mutable_cpu_data());
+  }
+  ForwardOn<CpuSide>(bottom, top);
 }
 
 template <typename Dtype>
 void LRNLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& top,
                                    const vector<bool>& propagate_down,
                                    const vector<Blob<Dtype>*>& bottom) {
-  if (!propagate_down[0]) return;
-  cpu_for(bottom[0]->count(),
-          LRNBackward<Dtype>{bottom[0]->cpu_data(), top[0]->cpu_data(), scale_.cpu_data(),
-                             top[0]->cpu_diff(), bottom[0]->mutable_cpu_diff(), geom_});
+  if constexpr (std::is_same<Dtype, float>::value) {
+    if (dnnl_) {
+      if (propagate_down[0]) {
+        dnnl_->Backward(bottom[0]->cpu_data(), top[0]->cpu_diff(), bottom[0]->mutable_cpu_diff());
+      }
+      return;
+    }
+  }
+  BackwardOn<CpuSide>(top, propagate_down, bottom);
 }
 
 INSTANTIATE_CLASS(LRNLayer);
