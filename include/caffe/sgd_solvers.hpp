@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "caffe/kernels/solver_updates.hpp"
 #include "caffe/solver.hpp"
 #include "caffe/util/parallel.hpp"
 
@@ -54,9 +55,16 @@ class SGDSolver : public Solver<Dtype> {
   void PreSolve();
   void ApplyUpdate() override;
   void ClipGradients();
-  // Averages over iter_size and adds weight decay.
-  void PrepareGradient(int param_id);
+  // Updates parameter param_id: each solver runs its rule through RunUpdate.
   virtual void ComputeUpdateValue(int param_id, Dtype rate);
+  // Runs one fused pass over parameter param_id: the gradient's iter_size average and
+  // weight decay, then `rule` (which leaves the step in the diff), then w -= step.
+  template <class Rule>
+  void RunUpdate(int param_id, const Rule& rule) {
+    Blob<Dtype>* p = this->net_->learnable_params()[param_id];
+    solver_update(p->count(), kernels::FusedStep<Dtype, Rule>{prepare(param_id), rule, data_of(p)});
+  }
+  kernels::PrepareGradient<Dtype> prepare(int param_id);
   // Adds one zeroed history blob per learnable parameter (AdaDelta and Adam keep two).
   void AddHistorySet();
   void SaveSolverState(SolverState* state) const override;

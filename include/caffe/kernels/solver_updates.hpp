@@ -1,7 +1,7 @@
 // Per-element parameter-update math of the solvers, written once for the CPU loops
 // (cpu_for) and the CUDA kernels (gpu_for). Each functor works on one parameter blob:
 // `g` is its gradient (diff), `w` its weights, `h`/`h2` the solver's history blobs.
-// On return `g` holds the step that Blob::Update subtracts from the weights.
+// On return `g` holds the step, which FusedStep (below) subtracts from the weights.
 //
 // The rules follow BVLC Caffe (lr = base rate x the blob's lr_mult):
 //   SGD       h = momentum*h + lr*g;                          step = h
@@ -128,6 +128,22 @@ struct AdamUpdate {
     m[i] = mi;
     v[i] = vi;
     g[i] = lr_corrected * mi / (root(vi) + delta);
+  }
+};
+
+// One pass over a parameter blob does all of an iteration's update: prepare the gradient
+// (iter_size average, weight decay), apply the solver's rule, and take the step
+// (w -= step), so each array is read and written once. The gradient keeps the step, as
+// Caffe's Blob::Update leaves it.
+template <typename Dtype, class Rule>
+struct FusedStep {
+  PrepareGradient<Dtype> prepare;
+  Rule rule;
+  Dtype* w;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
+    prepare(i);
+    rule(i);
+    w[i] -= prepare.g[i];
   }
 };
 

@@ -11,7 +11,7 @@ namespace caffe {
 template <typename Dtype>
 void NesterovSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  solver_update(p->count(), kernels::NesterovUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
+  this->RunUpdate(param_id, kernels::NesterovUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
                                                            Dtype(this->param_.momentum()),
                                                            this->local_rate(param_id, rate)});
 }
@@ -26,7 +26,7 @@ void AdaGradSolver<Dtype>::Check() const {
 template <typename Dtype>
 void AdaGradSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  solver_update(p->count(), kernels::AdaGradUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
+  this->RunUpdate(param_id, kernels::AdaGradUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
                                                           Dtype(this->param_.delta()),
                                                           this->local_rate(param_id, rate)});
 }
@@ -43,7 +43,7 @@ void RMSPropSolver<Dtype>::Check() const {
 template <typename Dtype>
 void RMSPropSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  solver_update(p->count(), kernels::RMSPropUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
+  this->RunUpdate(param_id, kernels::RMSPropUpdate<Dtype>{this->diff_of(p), this->hist(0, param_id),
                                                           Dtype(this->param_.rms_decay()),
                                                           Dtype(this->param_.delta()),
                                                           this->local_rate(param_id, rate)});
@@ -52,7 +52,7 @@ void RMSPropSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
 template <typename Dtype>
 void AdaDeltaSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  solver_update(p->count(), kernels::AdaDeltaUpdate<Dtype>{
+  this->RunUpdate(param_id, kernels::AdaDeltaUpdate<Dtype>{
                                 this->diff_of(p), this->hist(0, param_id), this->hist(1, param_id),
                                 Dtype(this->param_.momentum()), Dtype(this->param_.delta()),
                                 this->local_rate(param_id, rate)});
@@ -64,7 +64,7 @@ void AdamSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   const double beta1 = this->param_.momentum(), beta2 = this->param_.momentum2();
   const int t = this->iter_ + 1;
   const double correction = std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
-  solver_update(p->count(), kernels::AdamUpdate<Dtype>{
+  this->RunUpdate(param_id, kernels::AdamUpdate<Dtype>{
                                 this->diff_of(p), this->hist(0, param_id), this->hist(1, param_id),
                                 Dtype(beta1), Dtype(beta2), Dtype(this->param_.delta()),
                                 Dtype(this->local_rate(param_id, rate) * correction)});

@@ -90,11 +90,8 @@ void SGDSolver<Dtype>::ApplyUpdate() {
   if (this->param_.display() && this->iter_ % this->param_.display() == 0)
     LOG(INFO) << "Iteration " << this->iter_ << ", lr = " << rate;
   ClipGradients();
-  for (int i = 0; i < params_count(); ++i) {
-    PrepareGradient(i);
-    ComputeUpdateValue(i, rate);
-  }
-  this->net_->Update();
+  // Each parameter's update ends with its step (the fused pass replaces Net::Update).
+  for (int i = 0; i < params_count(); ++i) ComputeUpdateValue(i, rate);
 }
 
 template <typename Dtype>
@@ -113,21 +110,20 @@ void SGDSolver<Dtype>::ClipGradients() {
 }
 
 template <typename Dtype>
-void SGDSolver<Dtype>::PrepareGradient(int param_id) {
+kernels::PrepareGradient<Dtype> SGDSolver<Dtype>::prepare(int param_id) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
   const Dtype decay = this->param_.weight_decay() * this->net_->params_weight_decay()[param_id];
   const Dtype scale = Dtype(1) / this->param_.iter_size();
-  if (decay == 0 && this->param_.iter_size() == 1) return;
   const bool l1 = this->param_.regularization_type() == "L1";
-  solver_update(p->count(), kernels::PrepareGradient<Dtype>{diff_of(p), data_of(p), scale, decay, l1});
+  return kernels::PrepareGradient<Dtype>{diff_of(p), data_of(p), scale, decay, l1};
 }
 
 template <typename Dtype>
 void SGDSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
   Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  solver_update(p->count(), kernels::SGDUpdate<Dtype>{diff_of(p), hist(0, param_id),
-                                                      Dtype(this->param_.momentum()),
-                                                      local_rate(param_id, rate)});
+  RunUpdate(param_id, kernels::SGDUpdate<Dtype>{diff_of(p), hist(0, param_id),
+                                                Dtype(this->param_.momentum()),
+                                                local_rate(param_id, rate)});
 }
 
 template <typename Dtype>

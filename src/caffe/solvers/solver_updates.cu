@@ -10,11 +10,13 @@ void solver_update_gpu(int64_t n, const F& f) {
   gpu_for(n, f);
 }
 
-#define CAFFE_INSTANTIATE_UPDATE(Functor)                                                   \
-  template void solver_update_gpu<kernels::Functor<float>>(int64_t, const kernels::Functor<float>&); \
-  template void solver_update_gpu<kernels::Functor<double>>(int64_t, const kernels::Functor<double>&)
+#define CAFFE_INSTANTIATE_UPDATE_T(Functor, T) \
+  template void solver_update_gpu<kernels::FusedStep<T, kernels::Functor<T>>>( \
+      int64_t, const kernels::FusedStep<T, kernels::Functor<T>>&)
+#define CAFFE_INSTANTIATE_UPDATE(Functor) \
+  CAFFE_INSTANTIATE_UPDATE_T(Functor, float); \
+  CAFFE_INSTANTIATE_UPDATE_T(Functor, double)
 
-CAFFE_INSTANTIATE_UPDATE(PrepareGradient);
 CAFFE_INSTANTIATE_UPDATE(SGDUpdate);
 CAFFE_INSTANTIATE_UPDATE(NesterovUpdate);
 CAFFE_INSTANTIATE_UPDATE(AdaGradUpdate);
