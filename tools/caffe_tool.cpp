@@ -299,6 +299,9 @@ int main(int argc, char** argv) {
     if (!FLAGS_engine.empty()) {
       caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
     }
+    LOG(INFO) << "CPU engine: "
+              << (Caffe::default_cpu_engine() == Caffe::ENGINE_DNNL ? "DNNL" : "CAFFE")
+              << " (for layers whose engine field is DEFAULT)";
     if (argc != 2) {
       std::cerr << gflags::ProgramUsage() << "\n";
       CAFFE_THROW_AS(ParseError, argc < 2 ? std::string("no command given")
