@@ -1,0 +1,223 @@
+"""What quick.py and train_all.py share: making the cluttered sets, writing one run's net
+and solver (the committed files with that run's data folder, iterations and snapshot
+prefix), training with `caffe train` behind a progress display, testing, and the figure."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'python'))
+from caffe.datasets.progress import Progress  # noqa: E402
+
+# pycaffe in this process logs warnings and errors only; `caffe train` logs everything
+# (its log is parsed).
+os.environ.setdefault('GLOG_minloglevel', '1')
+
+DEFAULT_DATA = 'data/cluttered_mnist/stn60/'     # the data folder the committed nets name
+NETS = ('cnn', 'st_cnn', 'st_rotation', 'st_similarity')
+
+
+def _load_script(path, name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+mnist_cluttered = _load_script(os.path.join(ROOT, 'tools', 'mnist_cluttered.py'),
+                               'mnist_cluttered')
+parse_log = _load_script(os.path.join(ROOT, 'tools', 'extra', 'parse_log.py'), 'parse_log')
+
+
+def rel(path):
+    """path relative to the repository root (the nets' paths are), with a final / kept."""
+    out = os.path.relpath(os.path.abspath(path), ROOT)
+    return out + '/' if path.endswith('/') else out
+
+
+def caffe_tool():
+    build = os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build'))
+    path = os.path.join(build, 'tools', 'caffe')
+    return path if os.path.exists(path) else 'caffe'
+
+
+def auto_threads():
+    """Threads for training: every core on an idle machine, one when other work is running
+    (with OpenMP, two threads sharing a busy 2-core machine are several times slower than
+    one: each parallel region waits for the thread that is not scheduled)."""
+    cores = os.cpu_count() or 1
+    return cores if os.getloadavg()[0] < 0.5 else 1
+
+
+def write_run_files(net, data_dir, run_dir, **solver_fields):
+    """Writes run_dir/<net>.prototxt (the committed net reading data_dir) and
+    run_dir/<net>_solver.prototxt (the committed solver with that net, the snapshot prefix
+    run_dir/<net> and solver_fields overriding its fields). Returns the solver's path."""
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    os.makedirs(run_dir, exist_ok=True)
+    text = open(os.path.join(HERE, f'{net}.prototxt')).read()
+    text = text.replace(DEFAULT_DATA, rel(data_dir.rstrip('/') + '/'))
+    net_path = os.path.join(run_dir, f'{net}.prototxt')
+    with open(net_path, 'w') as f:
+        f.write(text)
+    solver = caffe_pb2.SolverParameter()
+    text_format.Merge(open(os.path.join(HERE, f'{net}_solver.prototxt')).read(), solver)
+    solver.net = rel(net_path)
+    solver.snapshot_prefix = rel(os.path.join(run_dir, net))
+    for key, value in solver_fields.items():
+        if key in ('test_iter', 'stepvalue'):          # repeated fields
+            del getattr(solver, key)[:]
+            getattr(solver, key).extend(value if isinstance(value, (list, tuple)) else [value])
+        else:
+            setattr(solver, key, value)
+    solver_path = os.path.join(run_dir, f'{net}_solver.prototxt')
+    with open(solver_path, 'w') as f:
+        f.write(text_format.MessageToString(solver))
+    return solver_path, solver
+
+
+ITERATION = re.compile(r'Iteration (\d+), loss = ([-+\d.eE]+|nan|inf)')
+TEST_ACC = re.compile(r'Test net output #\d+: accuracy = ([-+\d.eE]+)')
+
+
+def train(solver_path, max_iter, log_path, label='train', threads=None, quiet=False):
+    """Runs `caffe train` from the repository root, writing its log to log_path and showing
+    a progress bar (iterations, loss, last test accuracy). Returns the wall time in s."""
+    env = dict(os.environ, GLOG_minloglevel='0')
+    env['OMP_NUM_THREADS'] = str(threads or auto_threads())
+    cmd = [caffe_tool(), 'train', f'-solver={rel(solver_path)}']
+    start = time.time()
+    stream = open(os.devnull, 'w') if quiet else None
+    with open(log_path, 'w', buffering=1) as log, \
+            Progress(max_iter, label, stream=stream) as bar:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=log,
+                                text=True)
+        for line in proc.stderr:
+            log.write(line)
+            m = ITERATION.search(line)
+            if m:
+                bar.update(int(m.group(1)) - bar.done, loss=float(m.group(2)))
+            m = TEST_ACC.search(line)
+            if m:
+                bar.update(0, test_acc=float(m.group(1)))
+        code = proc.wait()
+    if code != 0:
+        tail = open(log_path).read().splitlines()[-5:]
+        raise RuntimeError(f'caffe train failed ({code}); see {log_path}:\n' + '\n'.join(tail))
+    return time.time() - start
+
+
+def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16):
+    """Runs the TEST net over the whole test list: (accuracy, first `keep` inputs, the
+    matching blobs named in outputs). Paths in the net are relative to the repository
+    root, so it runs from there."""
+    os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))   # before caffe loads
+    import caffe
+    cwd = os.getcwd()
+    os.chdir(ROOT)       # the data layer reads its files, relative to the root, as it runs
+    try:
+        net = caffe.Net(rel(net_path), rel(weights), caffe.TEST)
+        correct, seen, kept = 0, 0, {}
+        while seen < n_test:
+            net.forward()
+            take = min(batch, n_test - seen)
+            scores = net.blobs['ip2'].data[:take]
+            labels = net.blobs['label'].data[:take].astype(int)
+            correct += int(np.sum(scores.argmax(axis=1) == labels))
+            if not kept:
+                kept = {name: net.blobs[name].data[:keep].copy()
+                        for name in ('data', 'label') + tuple(outputs) if name in net.blobs}
+            seen += take
+        del net
+    finally:
+        os.chdir(cwd)
+    return correct / n_test, kept
+
+
+def grid_outline(theta, H, W, H_out, W_out, transform_type='affine'):
+    """(columns, rows) in input pixels of the outline of the sampling grid, in this
+    project's convention (docs/compatibility.md): x is the row axis."""
+    t = full_theta(theta, transform_type)
+    xs = np.array([-1, -1, 1 - 2.0 / H_out, 1 - 2.0 / H_out, -1])   # target rows
+    ys = np.array([-1, 1 - 2.0 / W_out, 1 - 2.0 / W_out, -1, -1])   # target columns
+    x_s = t[0, 0] * xs + t[0, 1] * ys + t[0, 2]
+    y_s = t[1, 0] * xs + t[1, 1] * ys + t[1, 2]
+    return (y_s + 1) * W / 2, (x_s + 1) * H / 2
+
+
+def full_theta(theta, transform_type='affine'):
+    theta = np.asarray(theta, np.float64).reshape(-1)
+    if transform_type == 'affine':
+        return theta.reshape(2, 3)
+    if transform_type == 'rotation':
+        a = np.pi * theta[0]
+        return np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0]])
+    if transform_type == 'similarity':
+        s, a, tx, ty = theta[0], np.pi * theta[1], theta[2], theta[3]
+        return np.array([[s * np.cos(a), -s * np.sin(a), tx], [s * np.sin(a), s * np.cos(a), ty]])
+    raise ValueError(transform_type)
+
+
+def figure(path, examples, curves, transform_type='affine', title=''):
+    """examples: the kept blobs of an ST net (data, label, theta, st_out, ip2);
+    curves: {name: (train_rows, test_rows)} from parse_log. Writes a PNG."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    data, st_out, theta = examples['data'], examples['st_out'], examples['theta']
+    n = min(16, len(data))
+    H, W = data.shape[2:]
+    H_out, W_out = st_out.shape[2:]
+    from matplotlib.ticker import ScalarFormatter
+    fig = plt.figure(figsize=(14, 12))
+    cols = 8
+    grid = fig.add_gridspec(5, cols, height_ratios=[1, 1, 1, 1, 1.5])
+    for i in range(n):
+        r, c = divmod(i, cols // 2)
+        ax = fig.add_subplot(grid[r, 2 * c])
+        ax.imshow(data[i, 0], cmap='gray', vmin=0, vmax=1)
+        gx, gy = grid_outline(theta[i], H, W, H_out, W_out, transform_type)
+        ax.plot(gx, gy, color='#ff3030', linewidth=1.2)
+        ax.set_xlim(-0.5, W - 0.5)
+        ax.set_ylim(H - 0.5, -0.5)
+        pred = int(examples['ip2'][i].argmax())
+        ax.set_title(f'input, label {int(examples["label"][i])}', fontsize=8)
+        ax.axis('off')
+        ax = fig.add_subplot(grid[r, 2 * c + 1])
+        ax.imshow(st_out[i, 0], cmap='gray', vmin=0, vmax=1)
+        ax.set_title(f'transformed: {pred}', fontsize=8)
+        ax.axis('off')
+    ax_loss = fig.add_subplot(grid[4, :cols // 2])
+    ax_err = fig.add_subplot(grid[4, cols // 2:])
+    for name, (train_rows, test_rows) in curves.items():
+        if train_rows:
+            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
+                         label=name, linewidth=1)
+        rows = [r for r in test_rows if 'accuracy' in r]
+        if rows:
+            ax_err.plot([r['NumIters'] for r in rows], [100 * (1 - r['accuracy']) for r in rows],
+                        marker='.', label=name, linewidth=1)
+    ax_loss.set_xlabel('iteration')
+    ax_loss.set_ylabel('training loss')
+    ax_loss.set_yscale('log')
+    ax_err.set_xlabel('iteration')
+    ax_err.set_ylabel('test error (%)')
+    ax_err.set_yscale('log')
+    for ax in (ax_loss, ax_err):
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.grid(True, which='both', alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""The cluttered-MNIST experiment: CNN against spatial-transformer CNNs, with `caffe train`.
+
+    python3 examples/cluttered_mnist/train_all.py [--sets stn60 deepmind100] [--threads N]
+
+For each set (stn60: the STN paper's 60x60 with 4 distractors of 8x8; deepmind100:
+DeepMind's 100x100 with 8 distractors of 8x8; 60,000 training images made from the MNIST
+training digits, 10,000 test images from the test digits, in data/cluttered_mnist/<set>/)
+it trains, one after the other, the nets of this folder -- on stn60 all four (cnn,
+st_cnn, st_rotation, st_similarity), on deepmind100 cnn and st_cnn -- tests each on the
+10,000 test images, and prints a table (test error, training time, iterations). Output in
+examples/cluttered_mnist/output/full/: per set and net the run's net, solver, log and
+weights, results.md (the table), and <set>_figure.png: 16 test inputs with the ST-CNN's
+sampling grid, what it made of them, and every net's training curves.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import stn_common as common
+
+SETS = {'stn60': ('st_cnn', 'cnn', 'st_rotation', 'st_similarity'),
+        'deepmind100': ('st_cnn', 'cnn')}
+# Training iterations (batch 64; 60,000 images are 938 iterations). The CNN costs about
+# 2.3x (60x60) and 6x (100x100) an ST-CNN iteration, so it gets fewer.
+ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 18000, 'st_rotation': 6000, 'st_similarity': 9000},
+         'deepmind100': {'cnn': 4000, 'st_cnn': 12000}}
+TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'similarity'}
+
+
+def run_net(set_name, net, iters, data_dir, out, threads, quiet):
+    threads = threads or common.auto_threads()
+    run_dir = os.path.join(out, set_name)
+    solver_path, _ = common.write_run_files(
+        net, data_dir, run_dir, max_iter=iters, stepvalue=[iters * 2 // 3, iters * 8 // 9],
+        test_interval=max(iters // 9, 1), test_iter=100)
+    # The run's files are named <net>.prototxt etc. inside the set's folder.
+    log_path = os.path.join(run_dir, f'{net}.log')
+    print(f'[{set_name}] training {net} for {iters} iterations (log {common.rel(log_path)})')
+    seconds = common.train(solver_path, iters, log_path, label=f'{set_name} {net}',
+                           threads=threads, quiet=quiet)
+    weights = os.path.join(run_dir, f'{net}_iter_{iters}.caffemodel')
+    outputs = ('ip2', 'theta', 'st_out') if net in TRANSFORM else ('ip2',)
+    accuracy, examples = common.evaluate(os.path.join(run_dir, f'{net}.prototxt'), weights,
+                                         10000, outputs=outputs)
+    print(f'[{set_name}] {net}: test error {100 * (1 - accuracy):.2f}% after {iters} '
+          f'iterations, {seconds / 60:.1f} min')
+    return dict(set=set_name, net=net, error=100 * (1 - accuracy), seconds=seconds,
+                iterations=iters, threads=threads, log=log_path), examples
+
+
+def table(rows):
+    lines = ['| set | net | test error | training time | iterations | ms / iteration | threads |',
+             '|-----|-----|-----------:|--------------:|-----------:|---------------:|--------:|']
+    for r in rows:
+        lines.append(f'| {r["set"]} | {r["net"]} | {r["error"]:.2f}% | '
+                     f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
+                     f'{1000 * r["seconds"] / r["iterations"]:.0f} | {r["threads"]} |')
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--sets', nargs='+', choices=sorted(SETS), default=list(SETS))
+    parser.add_argument('--nets', nargs='+', choices=common.NETS,
+                        help='only these nets (default: each set\'s list)')
+    parser.add_argument('--iters', type=int, help='iterations for every net (default: ITERS)')
+    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
+    parser.add_argument('--out', default=os.path.join(common.HERE, 'output', 'full'))
+    parser.add_argument('--quiet', action='store_true', help='no progress bars')
+    args = parser.parse_args(argv)
+
+    rows, start = [], time.time()
+    results_path = os.path.join(args.out, 'results.json')
+    # Rows of earlier runs of other sets or nets are kept (results.md shows them all).
+    earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
+    for set_name in args.sets:
+        params = common.mnist_cluttered.cluttered.PRESETS[set_name]
+        data_dir = os.path.join(common.ROOT, 'data', 'cluttered_mnist', set_name)
+        common.mnist_cluttered.make(data_dir, params, 60000, 10000, seed=1,
+                                    mnist_dir=args.mnist_dir, quiet=args.quiet)
+        curves, st_examples = {}, None
+        for net in args.nets or SETS[set_name]:
+            iters = args.iters or ITERS[set_name][net]
+            row, examples = run_net(set_name, net, iters, data_dir, args.out, args.threads,
+                                    args.quiet)
+            rows.append(row)
+            curves[net] = common.parse_log.parse_log(row['log'])
+            if net == 'st_cnn' or (st_examples is None and net in TRANSFORM):
+                st_examples, st_type = examples, TRANSFORM[net]
+            os.makedirs(args.out, exist_ok=True)
+            done = {(r['set'], r['net']) for r in rows}
+            merged = [r for r in earlier if (r['set'], r['net']) not in done] + rows
+            with open(results_path, 'w') as f:
+                json.dump(merged, f, indent=1)
+        if st_examples is not None:
+            path = common.figure(
+                os.path.join(args.out, f'{set_name}_figure.png'), st_examples, curves,
+                transform_type=st_type,
+                title=f'{set_name}: test inputs with the sampling grid, the transformer\'s '
+                      f'output, training curves')
+            print(f'figure: {common.rel(path)}')
+    with open(os.path.join(args.out, 'results.md'), 'w') as f:
+        f.write(table(json.load(open(results_path))) + '\n')
+    print(table(rows))
+    print(f'total {(time.time() - start) / 60:.1f} min')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

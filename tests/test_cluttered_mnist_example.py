@@ -1,0 +1,152 @@
+"""examples/cluttered_mnist: its nets and solvers build, start at the identity transform
+and pass gradients to the localisation net; the run files written by its scripts read
+the run's data; and quick.py (the README's main job) trains end to end on a tiny
+synthetic set (shapes in place of digits, nothing downloaded) and writes its figure."""
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, require_tool
+from test_mnist_loader import write_set
+
+EXAMPLE = os.path.join(ROOT, 'examples', 'cluttered_mnist')
+sys.path.insert(0, EXAMPLE)
+import stn_common  # noqa: E402
+
+NETS = ['cnn', 'st_cnn', 'st_rotation', 'st_similarity']
+
+
+def test_the_example_holds_these_nets_and_solvers():
+    files = sorted(f for f in os.listdir(EXAMPLE) if f.endswith('.prototxt'))
+    assert files == sorted([f'{n}.prototxt' for n in NETS] + [f'{n}_solver.prototxt' for n in NETS])
+    assert tuple(NETS) == stn_common.NETS
+
+
+def shape_digits(n_per_class=40, seed=0):
+    """Three classes of 28x28 'digits': a filled square, a horizontal bar, a vertical bar,
+    with random sizes and offsets."""
+    rng = np.random.RandomState(seed)
+    images, labels = [], []
+    for label in range(3):
+        for _ in range(n_per_class):
+            img = np.zeros((28, 28), np.uint8)
+            a, b = rng.randint(14, 22), rng.randint(3, 6)
+            h, w = [(a, a), (b, a), (a, b)][label]
+            y, x = rng.randint(0, 28 - h + 1), rng.randint(0, 28 - w + 1)
+            img[y:y + h, x:x + w] = 255
+            images.append(img)
+            labels.append(label)
+    order = rng.permutation(len(labels))
+    return np.array(images)[order], np.array(labels, np.uint8)[order]
+
+
+@pytest.fixture(scope='module')
+def tiny_set(tmp_path_factory):
+    """A 60x60 cluttered set of 40 + 12 images written by tools/mnist_cluttered.py."""
+    root = tmp_path_factory.mktemp('cluttered')
+    train, test = shape_digits(40, 0), shape_digits(4, 1)
+    write_set(root / 'mnist', {'train': train, 'test': test})
+    out = root / 'set'
+    stn_common.mnist_cluttered.make(str(out), dict(megapatch_w=60, num_dist=4, dist_w=8,
+                                                   border=0), 40, 12, seed=3,
+                                    mnist_dir=str(root / 'mnist'), quiet=True, check=False,
+                                    log=lambda *a: None)
+    return out
+
+
+def build(net_name, tiny_set, tmp_path, phase):
+    import caffe
+    solver_path, solver = stn_common.write_run_files(net_name, str(tiny_set), str(tmp_path),
+                                                     max_iter=5)
+    net_path = tmp_path / f'{net_name}.prototxt'
+    text = net_path.read_text()
+    assert str(stn_common.rel(str(tiny_set) + '/')) in text and 'stn60' not in text
+    net_path.write_text(text.replace('batch_size: 64', 'batch_size: 4')
+                        .replace('batch_size: 100', 'batch_size: 4'))
+    assert solver.net == stn_common.rel(str(net_path))
+    cwd = os.getcwd()
+    os.chdir(ROOT)                      # the nets' paths are relative to the repository root
+    try:
+        return caffe.Net(stn_common.rel(str(net_path)), phase), solver
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.parametrize('net_name', NETS)
+def test_nets_build_and_run_forward_backward(net_name, tiny_set, tmp_path):
+    import caffe
+    net, solver = build(net_name, tiny_set, tmp_path, caffe.TRAIN)
+    assert solver.type == 'Adam' and solver.max_iter == 5
+    loss = net.forward()['loss']
+    assert np.isfinite(loss) and 1.0 < loss < 4.0          # about log(10) at the start
+    net.backward()
+    data = net.blobs['data'].data
+    assert data.shape == (4, 1, 60, 60) and 0 <= data.min() and data.max() <= 1
+    first_conv = net.params['conv1'][0].diff
+    assert np.abs(first_conv).sum() > 0
+    if net_name == 'cnn':
+        assert 'st_out' not in net.blobs
+        return
+    # The transformer starts at the identity: a 30x30 output of a 60x60 input then reads
+    # every second pixel exactly (docs/compatibility.md: X = (x_t + 1) * H / 2 = 2 s).
+    identity = {'st_cnn': [1, 0, 0, 0, 1, 0], 'st_rotation': [0],
+                'st_similarity': [1, 0, 0, 0]}[net_name]
+    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile(identity, (4, 1)))
+    np.testing.assert_array_equal(net.blobs['st_out'].data, data[:, :, ::2, ::2])
+    # The loss reaches the localisation net through theta.
+    assert np.abs(net.blobs['theta'].diff).sum() > 0
+    assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
+    assert np.abs(net.params['loc_theta'][1].diff).sum() > 0
+    # Deeper layers get nothing yet: the gradient passes through loc_theta's zero weights.
+    assert not np.any(net.params['loc_conv1'][0].diff)
+
+
+def test_test_phase_has_accuracy(tiny_set, tmp_path):
+    import caffe
+    net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST)
+    out = net.forward()
+    assert 0 <= out['accuracy'] <= 1 and net.blobs['data'].data.shape[0] == 4
+
+
+def test_grid_outline_of_the_identity_is_the_whole_image():
+    cols, rows = stn_common.grid_outline([1, 0, 0, 0, 1, 0], 60, 60, 30, 30)
+    np.testing.assert_allclose(sorted(set(np.round(rows, 9))), [0, 58])
+    np.testing.assert_allclose(sorted(set(np.round(cols, 9))), [0, 58])
+    # Zoom 0.5 (30 samples one pixel apart) shifted down by 1/3 = 10 rows: the samples
+    # cover rows 25..54 and columns 15..44.
+    cols, rows = stn_common.grid_outline([0.5, 0, 1 / 3, 0, 0.5, 0], 60, 60, 30, 30)
+    assert (rows.min(), rows.max()) == pytest.approx((25, 54))
+    assert (cols.min(), cols.max()) == pytest.approx((15, 44))
+    np.testing.assert_allclose(stn_common.full_theta([0.5], 'rotation'),
+                               [[0, -1, 0], [1, 0, 0]], atol=1e-12)
+    np.testing.assert_allclose(stn_common.full_theta([2, 0, 0.1, 0.2], 'similarity'),
+                               [[2, 0, 0.1], [0, 2, 0.2]], atol=1e-12)
+
+
+def test_quick_job_trains_end_to_end_and_writes_its_figure(tmp_path):
+    """The README's main job on a tiny synthetic set: accuracy well above chance (1/3)."""
+    require_tool('caffe')
+    write_set(tmp_path / 'mnist', {'train': shape_digits(100, 0), 'test': shape_digits(20, 1)})
+    out = tmp_path / 'out'
+    result = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLE, 'quick.py'), '--mnist-dir', str(tmp_path / 'mnist'),
+         '--no-check', '--train', '600', '--test', '150', '--iters', '300', '--batch', '32',
+         '--data', str(tmp_path / 'data'), '--out', str(out), '--quiet'],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    m = re.search(r'test accuracy: ([\d.]+) \(([\d.]+)% of 150 test images\)', result.stdout)
+    assert m, result.stdout
+    assert float(m.group(1)) > 0.6
+    figure = re.search(r'figure: (\S+)', result.stdout).group(1)
+    path = os.path.join(ROOT, figure)
+    assert os.path.samefile(path, out / 'quick_figure.png')
+    with open(path, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    # The log is a real `caffe train` log that parse_log reads.
+    train_rows, test_rows = stn_common.parse_log.parse_log(str(out / 'st_cnn.log'))
+    assert train_rows[-1]['NumIters'] == 250 and test_rows[-1]['NumIters'] == 300
+    assert abs(test_rows[-1]['accuracy'] - float(m.group(1))) < 0.08
