@@ -12,11 +12,22 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
+
+
+def auto_threads():
+    """Threads for training: every core on an idle machine, one when other work is running
+    (with OpenMP, two threads sharing a busy 2-core machine are several times slower than
+    one: each parallel region waits for the thread that is not scheduled)."""
+    cores = os.cpu_count() or 1
+    return cores if os.getloadavg()[0] < 0.5 else 1
+
+
+# Set before caffe loads in this process: pycaffe logs warnings and errors only (`caffe
+# train` logs everything: its log is parsed), and OpenMP uses auto_threads().
+os.environ.setdefault('GLOG_minloglevel', '1')
+os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))
 from caffe.datasets.progress import Progress  # noqa: E402
 
-# pycaffe in this process logs warnings and errors only; `caffe train` logs everything
-# (its log is parsed).
-os.environ.setdefault('GLOG_minloglevel', '1')
 
 DEFAULT_DATA = 'data/cluttered_mnist/stn60/'     # the data folder the committed nets name
 NETS = ('cnn', 'st_cnn', 'st_rotation', 'st_similarity')
@@ -45,14 +56,6 @@ def caffe_tool():
     build = os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build'))
     path = os.path.join(build, 'tools', 'caffe')
     return path if os.path.exists(path) else 'caffe'
-
-
-def auto_threads():
-    """Threads for training: every core on an idle machine, one when other work is running
-    (with OpenMP, two threads sharing a busy 2-core machine are several times slower than
-    one: each parallel region waits for the thread that is not scheduled)."""
-    cores = os.cpu_count() or 1
-    return cores if os.getloadavg()[0] < 0.5 else 1
 
 
 def write_run_files(net, data_dir, run_dir, **solver_fields):
@@ -118,7 +121,6 @@ def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16):
     """Runs the TEST net over the whole test list: (accuracy, first `keep` inputs, the
     matching blobs named in outputs). Paths in the net are relative to the repository
     root, so it runs from there."""
-    os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))   # before caffe loads
     import caffe
     cwd = os.getcwd()
     os.chdir(ROOT)       # the data layer reads its files, relative to the root, as it runs
@@ -176,9 +178,9 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     H, W = data.shape[2:]
     H_out, W_out = st_out.shape[2:]
     from matplotlib.ticker import ScalarFormatter
-    fig = plt.figure(figsize=(14, 12))
+    fig = plt.figure(figsize=(12, 9.5))
     cols = 8
-    grid = fig.add_gridspec(5, cols, height_ratios=[1, 1, 1, 1, 1.5])
+    grid = fig.add_gridspec(5, cols, height_ratios=[1, 1, 1, 1, 2.2])
     for i in range(n):
         r, c = divmod(i, cols // 2)
         ax = fig.add_subplot(grid[r, 2 * c])
@@ -194,8 +196,9 @@ def figure(path, examples, curves, transform_type='affine', title=''):
         ax.imshow(st_out[i, 0], cmap='gray', vmin=0, vmax=1)
         ax.set_title(f'transformed: {pred}', fontsize=8)
         ax.axis('off')
-    ax_loss = fig.add_subplot(grid[4, :cols // 2])
-    ax_err = fig.add_subplot(grid[4, cols // 2:])
+    bottom = grid[4, :].subgridspec(1, 2, wspace=0.2)
+    ax_loss = fig.add_subplot(bottom[0])
+    ax_err = fig.add_subplot(bottom[1])
     for name, (train_rows, test_rows) in curves.items():
         if train_rows:
             ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
@@ -210,13 +213,14 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     ax_err.set_xlabel('iteration')
     ax_err.set_ylabel('test error (%)')
     ax_err.set_yscale('log')
+    ax_err.yaxis.set_minor_formatter(ScalarFormatter())
     for ax in (ax_loss, ax_err):
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.grid(True, which='both', alpha=0.3)
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.06, wspace=0.1, hspace=0.3)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=80)
     plt.close(fig)

@@ -26,7 +26,7 @@ SETS = {'stn60': ('st_cnn', 'cnn', 'st_rotation', 'st_similarity'),
 # Training iterations (batch 64; 60,000 images are 938 iterations). The CNN costs about
 # 2.3x (60x60) and 6x (100x100) an ST-CNN iteration, so it gets fewer.
 ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 18000, 'st_rotation': 6000, 'st_similarity': 9000},
-         'deepmind100': {'cnn': 4000, 'st_cnn': 12000}}
+         'deepmind100': {'cnn': 3000, 'st_cnn': 12000}}
 TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'similarity'}
 
 
