@@ -4,7 +4,7 @@
     python3 examples/cluttered_mnist/quick.py
 
 1. makes a small cluttered MNIST set (the STN paper's 60x60 with 4 distractors of 8x8;
-   40,000 training and 2,000 test images, data/cluttered_mnist/quick/),
+   50,000 training and 5,000 test images, data/cluttered_mnist/quick/),
 2. trains the ST-CNN of st_cnn.prototxt with `caffe train` for a few minutes (progress
    bar; the log is kept),
 3. tests it on the test images and prints `test accuracy: ...`,
@@ -19,15 +19,16 @@ import os
 import sys
 import time
 
-import stn_common as common
+os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe, thread count
+import stn_common as common  # noqa: E402
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--train', type=int, default=40000, help='training images')
-    parser.add_argument('--test', type=int, default=2000, help='test images')
-    parser.add_argument('--iters', type=int, default=7000, help='training iterations')
+    parser.add_argument('--train', type=int, default=50000, help='training images')
+    parser.add_argument('--test', type=int, default=5000, help='test images')
+    parser.add_argument('--iters', type=int, default=9000, help='training iterations')
     parser.add_argument('--batch', type=int, default=64, help='training batch size')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')

@@ -22,10 +22,17 @@ def auto_threads():
     return cores if os.getloadavg()[0] < 0.5 else 1
 
 
-# Set before caffe loads in this process: pycaffe logs warnings and errors only (`caffe
-# train` logs everything: its log is parsed), and OpenMP uses auto_threads().
-os.environ.setdefault('GLOG_minloglevel', '1')
-os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))
+def quiet_pycaffe():
+    """For the scripts, before caffe loads: pycaffe in their process logs warnings and
+    errors only (`caffe train` logs everything: its log is parsed) and runs OpenMP on
+    auto_threads(). Done on import only when the scripts ask (tests import this module too
+    and must not change the environment of the tools they run)."""
+    os.environ.setdefault('GLOG_minloglevel', '1')
+    os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))
+
+
+if os.environ.get('CAFFE_EXAMPLE_SCRIPT'):   # set by quick.py and train_all.py
+    quiet_pycaffe()
 from caffe.datasets.progress import Progress  # noqa: E402
 
 
@@ -177,7 +184,7 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     n = min(16, len(data))
     H, W = data.shape[2:]
     H_out, W_out = st_out.shape[2:]
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FormatStrFormatter
     fig = plt.figure(figsize=(12, 9.5))
     cols = 8
     grid = fig.add_gridspec(5, cols, height_ratios=[1, 1, 1, 1, 2.2])
@@ -213,11 +220,12 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     ax_err.set_xlabel('iteration')
     ax_err.set_ylabel('test error (%)')
     ax_err.set_yscale('log')
-    ax_err.yaxis.set_minor_formatter(ScalarFormatter())
+    ax_err.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
     for ax in (ax_loss, ax_err):
-        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
         ax.grid(True, which='both', alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_lines():
+            ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.06, wspace=0.1, hspace=0.3)

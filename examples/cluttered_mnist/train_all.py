@@ -10,8 +10,9 @@ it trains, one after the other, the nets of this folder -- on stn60 all four (cn
 st_cnn, st_rotation, st_similarity), on deepmind100 cnn and st_cnn -- tests each on the
 10,000 test images, and prints a table (test error, training time, iterations). Output in
 examples/cluttered_mnist/output/full/: per set and net the run's net, solver, log and
-weights, results.md (the table), and <set>_figure.png: 16 test inputs with the ST-CNN's
-sampling grid, what it made of them, and every net's training curves.
+weights, results.md (the table; rows of earlier runs of other sets or nets are kept), and
+<set>_figure.png: 16 test inputs with the ST-CNN's sampling grid, what it made of them, and
+every net's training curves (--figures-only redraws them from the runs there).
 """
 import argparse
 import json
@@ -19,7 +20,8 @@ import os
 import sys
 import time
 
-import stn_common as common
+os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe, thread count
+import stn_common as common  # noqa: E402
 
 SETS = {'stn60': ('st_cnn', 'cnn', 'st_rotation', 'st_similarity'),
         'deepmind100': ('st_cnn', 'cnn')}
@@ -51,6 +53,31 @@ def run_net(set_name, net, iters, data_dir, out, threads, quiet):
                 iterations=iters, threads=threads, log=log_path), examples
 
 
+def set_figure(set_name, out):
+    """The set's figure from the runs found in out/<set>: 16 test inputs through its
+    affine ST-CNN (else another ST net) and the training curves of every net run."""
+    run_dir = os.path.join(out, set_name)
+    runs = {}
+    for r in json.load(open(os.path.join(out, 'results.json'))):
+        if r['set'] == set_name:
+            runs[r['net']] = r
+    if not runs:
+        return None
+    curves = {net: common.parse_log.parse_log(os.path.join(run_dir, f'{net}.log'))
+              for net in common.NETS if net in runs}
+    st_net = next((n for n in TRANSFORM if n in runs), None)
+    if st_net is None:
+        return None
+    weights = os.path.join(run_dir, f'{st_net}_iter_{runs[st_net]["iterations"]}.caffemodel')
+    _, examples = common.evaluate(os.path.join(run_dir, f'{st_net}.prototxt'), weights, 16,
+                                  batch=100, outputs=('ip2', 'theta', 'st_out'))
+    return common.figure(
+        os.path.join(out, f'{set_name}_figure.png'), examples, curves,
+        transform_type=TRANSFORM[st_net],
+        title=f'{set_name}: test inputs with the {st_net} sampling grid (red), what the '
+              f'transformer made of them, training curves')
+
+
 def table(rows):
     lines = ['| set | net | test error | training time | iterations | ms / iteration | threads |',
              '|-----|-----|-----------:|--------------:|-----------:|---------------:|--------:|']
@@ -72,6 +99,8 @@ def main(argv=None):
     parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
     parser.add_argument('--out', default=os.path.join(common.HERE, 'output', 'full'))
     parser.add_argument('--quiet', action='store_true', help='no progress bars')
+    parser.add_argument('--figures-only', action='store_true',
+                        help='redraw the figures from the runs in --out; train nothing')
     args = parser.parse_args(argv)
 
     rows, start = [], time.time()
@@ -81,33 +110,30 @@ def main(argv=None):
     for set_name in args.sets:
         params = common.mnist_cluttered.cluttered.PRESETS[set_name]
         data_dir = os.path.join(common.ROOT, 'data', 'cluttered_mnist', set_name)
-        common.mnist_cluttered.make(data_dir, params, 60000, 10000, seed=1,
-                                    mnist_dir=args.mnist_dir, quiet=args.quiet)
-        curves, st_examples = {}, None
-        for net in args.nets or SETS[set_name]:
+        if not args.figures_only:
+            common.mnist_cluttered.make(data_dir, params, 60000, 10000, seed=1,
+                                        mnist_dir=args.mnist_dir, quiet=args.quiet)
+        nets = args.nets or SETS[set_name]
+        for net in nets:
+            if args.figures_only:
+                continue
             iters = args.iters or ITERS[set_name][net]
-            row, examples = run_net(set_name, net, iters, data_dir, args.out, args.threads,
-                                    args.quiet)
+            row, _ = run_net(set_name, net, iters, data_dir, args.out, args.threads,
+                             args.quiet)
             rows.append(row)
-            curves[net] = common.parse_log.parse_log(row['log'])
-            if net == 'st_cnn' or (st_examples is None and net in TRANSFORM):
-                st_examples, st_type = examples, TRANSFORM[net]
             os.makedirs(args.out, exist_ok=True)
             done = {(r['set'], r['net']) for r in rows}
             merged = [r for r in earlier if (r['set'], r['net']) not in done] + rows
             with open(results_path, 'w') as f:
                 json.dump(merged, f, indent=1)
-        if st_examples is not None:
-            path = common.figure(
-                os.path.join(args.out, f'{set_name}_figure.png'), st_examples, curves,
-                transform_type=st_type,
-                title=f'{set_name}: test inputs with the sampling grid, the transformer\'s '
-                      f'output, training curves')
+        path = set_figure(set_name, args.out)
+        if path:
             print(f'figure: {common.rel(path)}')
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
         f.write(table(json.load(open(results_path))) + '\n')
-    print(table(rows))
-    print(f'total {(time.time() - start) / 60:.1f} min')
+    if rows:
+        print(table(rows))
+        print(f'total {(time.time() - start) / 60:.1f} min')
     return 0
 
 

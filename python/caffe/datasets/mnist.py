@@ -194,7 +194,7 @@ def _md5(data):
     return hashlib.md5(data).hexdigest()
 
 
-def download(cache_dir, mirrors=MIRRORS, md5=None, timeout=20, log=print):
+def download(cache_dir, mirrors=MIRRORS, md5=None, timeout=10, log=print):
     """Fetches the four .gz files into cache_dir (each from the first mirror that serves
     bytes with the right MD5). Raises DatasetError listing every failure."""
     md5 = MD5 if md5 is None else md5
