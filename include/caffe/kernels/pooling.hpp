@@ -48,6 +48,26 @@ CAFFE_HOST_DEVICE int pool_window(int p, int kernel, int pad, int stride, int in
   return padded_len;
 }
 
+// Bottom row r (plane * height + h) of a backward pass: its plane and row, its diff row
+// (zeroed, to be accumulated into), and the top rows [ph0, ph1) whose windows cover it.
+template <typename Dtype>
+struct BottomRow {
+  int64_t plane;
+  int h, ph0, ph1;
+  Dtype* dx;
+  CAFFE_HOST_DEVICE BottomRow(const PoolGeometry& g, Dtype* bottom_diff, int64_t r) {
+    plane = r / g.height;
+    h = static_cast<int>(r - plane * g.height);
+    dx = bottom_diff + r * g.width;
+    for (int w = 0; w < g.width; ++w) dx[w] = 0;
+    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
+  }
+  // Offset of top row ph's first element in the top blob.
+  CAFFE_HOST_DEVICE int64_t top_row(const PoolGeometry& g, int ph) const {
+    return (plane * g.pooled_h + ph) * g.pooled_w;
+  }
+};
+
 // Top row r (plane * pooled_h + ph): max over each window; mask = the winner's index
 // h * W + w within its plane (the first one on ties), or -1 (and top = 0) for a window with
 // no pixel in the image. One call per output row: the row's window bounds are computed once.
@@ -95,18 +115,13 @@ struct MaxPoolBackward {
   Dtype* bottom_diff;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t r) const {
-    const int64_t plane = r / g.height;
-    const int h = static_cast<int>(r - plane * g.height);
-    Dtype* dx = bottom_diff + r * g.width;
-    for (int w = 0; w < g.width; ++w) dx[w] = 0;
-    int ph0, ph1;
-    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
-    const int row_start = h * g.width;
-    for (int ph = ph0; ph < ph1; ++ph) {
-      const int64_t t0 = (plane * g.pooled_h + ph) * g.pooled_w;
+    const BottomRow<Dtype> b(g, bottom_diff, r);
+    const int row_start = b.h * g.width;
+    for (int ph = b.ph0; ph < b.ph1; ++ph) {
+      const int64_t t0 = b.top_row(g, ph);
       for (int pw = 0; pw < g.pooled_w; ++pw) {
         const int off = static_cast<int>(mask[t0 + pw]) - row_start;
-        if (off >= 0 && off < g.width) dx[off] += top_diff[t0 + pw];
+        if (off >= 0 && off < g.width) b.dx[off] += top_diff[t0 + pw];
       }
     }
   }
@@ -144,16 +159,12 @@ struct AvePoolBackward {
   Dtype* bottom_diff;
   PoolGeometry g;
   CAFFE_HOST_DEVICE void operator()(int64_t r) const {
-    const int64_t plane = r / g.height;
-    const int h = static_cast<int>(r - plane * g.height);
-    Dtype* dx = bottom_diff + r * g.width;
-    for (int w = 0; w < g.width; ++w) dx[w] = 0;
-    int ph0, ph1;
-    covering_windows(h, g.kernel_h, g.pad_h, g.stride_h, g.pooled_h, &ph0, &ph1);
-    for (int ph = ph0; ph < ph1; ++ph) {
+    const BottomRow<Dtype> b(g, bottom_diff, r);
+    Dtype* dx = b.dx;
+    for (int ph = b.ph0; ph < b.ph1; ++ph) {
       int hs, he;
       const int len_h = pool_window(ph, g.kernel_h, g.pad_h, g.stride_h, g.height, &hs, &he);
-      const int64_t t0 = (plane * g.pooled_h + ph) * g.pooled_w;
+      const int64_t t0 = b.top_row(g, ph);
       for (int pw = 0; pw < g.pooled_w; ++pw) {
         int ws, we;
         const int len_w = pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);

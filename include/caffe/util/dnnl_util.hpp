@@ -4,6 +4,7 @@
 // in. Only the engines' .cpp files include this (it needs oneDNN's headers).
 #pragma once
 
+#include <glog/logging.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstddef>
@@ -62,6 +63,19 @@ class Staged {
   dnnl::reorder to_want_, to_user_;  // created on first use
   bool have_to_want_ = false, have_to_user_ = false, accumulate_ = false;
 };
+
+// Runs an engine's set-up `make`; when oneDNN refuses the configuration (it throws),
+// logs why, naming `where` and `what`, and returns false so that the layer keeps its
+// portable pass.
+template <typename F>
+bool prepare_or_decline(const std::string& where, const char* what, F make) {
+  try {
+    return make();
+  } catch (const dnnl::error& e) {
+    LOG(INFO) << where << "oneDNN declines this " << what << " (" << e.what() << ")";
+    return false;
+  }
+}
 
 // "jit:avx512_core" etc.: the implementation oneDNN chose, for logs and tests.
 template <typename PD>

@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_convolution.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -148,10 +146,10 @@ bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl(shape));
-  try {
-    impl->make_forward();
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this convolution (" << e.what() << ")";
+  if (!prepare_or_decline(where_, "convolution", [&] {
+        impl->make_forward();
+        return true;
+      })) {
     return false;
   }
   // oneDNN's reference kernels are far slower than the portable im2col + GEMM pass.

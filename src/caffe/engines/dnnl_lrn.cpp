@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_lrn.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -83,11 +81,11 @@ bool DnnlLRN::Prepare(const DnnlLRNShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl(shape));
-  try {
-    if (shape.training) impl->make_training();
-    else impl->make_inference();
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this LRN (" << e.what() << ")";
+  if (!prepare_or_decline(where_, "LRN", [&] {
+        if (shape.training) impl->make_training();
+        else impl->make_inference();
+        return true;
+      })) {
     return false;
   }
   impl_ = std::move(impl);

@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_pooling.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -79,12 +77,7 @@ bool DnnlPooling::Prepare(const DnnlPoolShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl);
-  try {
-    if (!impl->Init(shape)) return false;
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this pooling (" << e.what() << ")";
-    return false;
-  }
+  if (!prepare_or_decline(where_, "pooling", [&] { return impl->Init(shape); })) return false;
   impl_ = std::move(impl);
   return true;
 }
