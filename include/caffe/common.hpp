@@ -37,6 +37,7 @@ class Caffe {
   enum Brew { CPU, GPU };
 
   static Caffe& Get();
+  ~Caffe();  // releases this thread's cuBLAS handle and cuRAND generator
 
   static Brew mode() { return Get().mode_; }
   // Throws DeviceError when switching to GPU on a build or machine without one.
@@ -80,6 +81,7 @@ class Caffe {
   int device_ = 0;
   std::mt19937_64 rng_;
   uint64_t seed_ = 0;
+  bool seeded_ = false;  // set_random_seed was called (0 is a seed like any other)
   int solver_count_ = 1;
   int solver_rank_ = 0;
 #ifdef USE_CUDA
@@ -90,12 +92,17 @@ class Caffe {
 
 #ifdef USE_CUDA
 const char* cublasGetErrorString(cublasStatus_t error);
+// Reports a failed CUDA call as DeviceError and clears the runtime's last-error state, so
+// that a caller who catches the error (say an out-of-memory with a too-large batch) and
+// retries finds the runtime usable again.
 #define CUDA_CHECK(condition)                                                 \
   do {                                                                        \
     cudaError_t error_ = (condition);                                         \
-    if (error_ != cudaSuccess)                                                \
+    if (error_ != cudaSuccess) {                                              \
+      cudaGetLastError();                                                     \
       CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": CUDA error: ",  \
                      cudaGetErrorString(error_));                             \
+    }                                                                         \
   } while (0)
 #define CUBLAS_CHECK(condition)                                               \
   do {                                                                        \
@@ -111,7 +118,9 @@ const char* cublasGetErrorString(cublasStatus_t error);
       CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": cuRAND error ", \
                      static_cast<int>(status_));                              \
   } while (0)
-#define CUDA_POST_KERNEL_CHECK CUDA_CHECK(cudaPeekAtLastError())
+// After a kernel launch: reads and clears the launch error (cudaPeekAtLastError would
+// leave it set, failing every later check).
+#define CUDA_POST_KERNEL_CHECK CUDA_CHECK(cudaGetLastError())
 
 // Grid-stride loop over n elements inside a kernel.
 #define CUDA_KERNEL_LOOP(i, n)                                           \

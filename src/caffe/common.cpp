@@ -27,6 +27,18 @@ Caffe& Caffe::Get() {
 
 Caffe::Caffe() : rng_(std::random_device{}()) {}
 
+Caffe::~Caffe() {
+#ifdef USE_CUDA
+  // At process exit the CUDA runtime may already be unloading; then the handles went with
+  // it. Statuses are ignored: nothing can be reported from a thread's teardown.
+  int device = 0;
+  if (cudaGetDevice(&device) == cudaErrorCudartUnloading) return;
+  cudaGetLastError();
+  if (cublas_) cublasDestroy(cublas_);
+  if (curand_) curandDestroyGenerator(curand_);
+#endif
+}
+
 bool Caffe::cuda_built() {
 #ifdef USE_CUDA
   return true;
@@ -125,6 +137,7 @@ void Caffe::set_device(int device_id) {
 void Caffe::set_random_seed(uint64_t seed) {
   Caffe& c = Get();
   c.seed_ = seed;
+  c.seeded_ = true;
   c.rng_.seed(seed);
 #ifdef USE_CUDA
   if (c.curand_) {
@@ -164,7 +177,7 @@ curandGenerator_t Caffe::curand_generator() {
   Caffe& c = Get();
   if (!c.curand_) {
     CURAND_CHECK(curandCreateGenerator(&c.curand_, CURAND_RNG_PSEUDO_DEFAULT));
-    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seed_ ? c.seed_ : c.rng_()));
+    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seeded_ ? c.seed_ : c.rng_()));
   }
   return c.curand_;
 }

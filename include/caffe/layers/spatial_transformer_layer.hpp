@@ -63,6 +63,8 @@ class SpatialTransformerLayer : public Layer<Dtype> {
  public:
   explicit SpatialTransformerLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  // Its passes read the input while writing the output: never in place.
+  bool AllowInPlace() const override { return false; }
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   const char* type() const override { return "SpatialTransformer"; }
   // The theta bottom may be left out when all six entries are fixed.
@@ -90,6 +92,8 @@ class SpatialTransformerLayer : public Layer<Dtype> {
   Geometry geom_;
   int output_H_ = 0, output_W_ = 0;  // 0: follow the input
   bool to_compute_dU_ = true;
+  // Fills theta_full_ on the host from the theta parameters (null: all entries fixed).
+  const Dtype* full_theta_cpu(const Dtype* params);
   Blob<Dtype> theta_full_;   // N x 6: theta of every sample
   Blob<Dtype> dtheta_full_;  // N x 6: dL/dtheta before the chain rule to the parameters
 };

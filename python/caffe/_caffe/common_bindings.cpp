@@ -5,7 +5,9 @@
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
 #include "caffe/proto/caffe.pb.h"
+#include "caffe/syncedmem.hpp"
 #include "caffe/util/io.hpp"
+#include "caffe/util/math_functions.hpp"
 
 namespace caffe_py {
 
@@ -80,6 +82,43 @@ void bind_common(py::module_& m) {
     msg->SerializeToString(&bytes);
     return py::bytes(bytes);
   }, py::arg("text"), py::arg("kind") = "net");
+  // Draws n normal values with the GPU generator (cuRAND) and returns them (tests use it
+  // for odd counts and seeding); raises DeviceError without CUDA or a device.
+  m.def("_gpu_gaussian", [](int n, double mu, double sigma) {
+    std::vector<double> out(n > 0 ? n : 0);
+#ifdef USE_CUDA
+    caffe::Caffe::set_mode(caffe::Caffe::GPU);
+    caffe::SyncedMemory mem(out.size() * sizeof(double));
+    caffe::caffe_gpu_rng_gaussian<double>(n, mu, sigma, static_cast<double*>(mem.mutable_gpu_data()));
+    const double* host = static_cast<const double*>(mem.cpu_data());
+    std::copy(host, host + out.size(), out.begin());
+#else
+    NO_GPU;
+#endif
+    return out;
+  }, py::arg("n"), py::arg("mu") = 0.0, py::arg("sigma") = 1.0);
+  // Free and total device memory in bytes (cudaMemGetInfo) of the current device.
+  m.def("_gpu_memory_info", [] {
+#ifdef USE_CUDA
+    size_t free_bytes = 0, total_bytes = 0;
+    CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+    return std::make_pair(free_bytes, total_bytes);
+#else
+    NO_GPU;
+#endif
+  });
+  // Allocates (and frees) nbytes of device memory through SyncedMemory; raises DeviceError
+  // when the device cannot (tests check that the GPU stays usable afterwards).
+  m.def("_gpu_try_alloc", [](size_t nbytes) {
+#ifdef USE_CUDA
+    caffe::SyncedMemory mem(nbytes);
+    mem.mutable_gpu_data();
+#else
+    NO_GPU;
+#endif
+  }, py::arg("nbytes"));
+  // One uniform draw from the host generator (tests check that seeding is reproducible).
+  m.def("_host_rng_draw", [] { return caffe::caffe_rng_rand(); });
   m.attr("TRAIN") = static_cast<int>(caffe::TRAIN);
   m.attr("TEST") = static_cast<int>(caffe::TEST);
 }

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "caffe/syncedmem.hpp"
 #include "caffe/util/math_functions.hpp"
 #include "caffe/util/parallel.cuh"
 
@@ -154,13 +155,32 @@ void caffe_gpu_rng_uniform<double>(int n, double a, double b, double* r) {
   double range = b - a;
   gpu_for(n, [=] __device__(int64_t i) { r[i] = r[i] * range + a; });
 }
+
+// cuRAND's normal generators produce values in pairs (Box-Muller) and refuse an odd
+// count: an odd n draws n - 1 in place and the last value through a two-element buffer.
+template <typename Dtype, typename Generate>
+static void gpu_gaussian_any_count(int n, Dtype* r, Generate generate) {
+  if (n <= 0) return;
+  const int even = n - n % 2;
+  if (even > 0) CURAND_CHECK(generate(r, even));
+  if (even == n) return;
+  SyncedMemory pair(2 * sizeof(Dtype));
+  Dtype* tail = static_cast<Dtype*>(pair.mutable_gpu_data());
+  CURAND_CHECK(generate(tail, 2));
+  caffe_gpu_memcpy(sizeof(Dtype), tail, r + even);
+}
+
 template <>
 void caffe_gpu_rng_gaussian<float>(int n, float mu, float sigma, float* r) {
-  CURAND_CHECK(curandGenerateNormal(Caffe::curand_generator(), r, n, mu, sigma));
+  gpu_gaussian_any_count(n, r, [&](float* out, int count) {
+    return curandGenerateNormal(Caffe::curand_generator(), out, count, mu, sigma);
+  });
 }
 template <>
 void caffe_gpu_rng_gaussian<double>(int n, double mu, double sigma, double* r) {
-  CURAND_CHECK(curandGenerateNormalDouble(Caffe::curand_generator(), r, n, mu, sigma));
+  gpu_gaussian_any_count(n, r, [&](double* out, int count) {
+    return curandGenerateNormalDouble(Caffe::curand_generator(), out, count, mu, sigma);
+  });
 }
 
 #define INSTANTIATE_GPU_MATH(Dtype)                                                \
