@@ -112,3 +112,4 @@ def test_seed_zero_is_a_seed():
         t.start()
         t.join()
     assert draws[0] == draws[1]  # seeding cuRAND did not consume a host draw
+
