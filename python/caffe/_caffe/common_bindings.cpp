@@ -1,6 +1,8 @@
 // Mode, device, random seed, registry queries, and the exception classes.
 #include <pybind11/stl.h>
 
+#include <cstring>
+
 #include "bindings.hpp"
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
@@ -10,6 +12,17 @@
 #include "caffe/util/math_functions.hpp"
 
 namespace caffe_py {
+
+namespace {
+// Raises `type` with the message; bytes that are not UTF-8 (a file name or prototxt text
+// quoted in the message) appear as \xNN escapes instead of failing the conversion.
+void set_error(PyObject* type, const char* what) {
+  PyObject* msg = PyUnicode_DecodeUTF8(what, static_cast<Py_ssize_t>(std::strlen(what)),
+                                       "backslashreplace");
+  PyErr_SetObject(type, msg);
+  Py_XDECREF(msg);
+}
+}  // namespace
 
 void bind_common(py::module_& m) {
   caffe::GlobalInit();
@@ -31,15 +44,15 @@ void bind_common(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const caffe::ParseError& e) {
-      PyErr_SetString(parse, e.what());
+      set_error(parse, e.what());
     } catch (const caffe::ShapeError& e) {
-      PyErr_SetString(shape, e.what());
+      set_error(shape, e.what());
     } catch (const caffe::FileError& e) {
-      PyErr_SetString(file, e.what());
+      set_error(file, e.what());
     } catch (const caffe::DeviceError& e) {
-      PyErr_SetString(device, e.what());
+      set_error(device, e.what());
     } catch (const caffe::Error& e) {
-      PyErr_SetString(base, e.what());
+      set_error(base, e.what());
     }
   });
 
