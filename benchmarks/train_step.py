@@ -377,6 +377,12 @@ def main():
                  if t_ms else (theirs or {}).get('error', '-'))
         print(f'| {name} | {ours["ms"]:.1f} | {fmt(t_ms)} | {fmt(ratio, ".2f")} | '
               f'{ours["peak_rss"]:.0f} / {ours["net_rss"]:.0f} | {t_rss} |')
+    print('(targets: ratio at most 1.0, aim 0.8; peak RSS no more than PyTorch\'s)')
+    times = {name: ours.get('ms') for name, ours, _ in rows}
+    if times.get('st_cnn') and times.get('cnn'):
+        extra = 100.0 * (times['st_cnn'] / times['cnn'] - 1)
+        print(f'The transformer and its localisation net add {extra:.0f}% to the CNN\'s '
+              'training iteration (target: at most 15%).')
 
     train_names = [n for n in names if NETWORKS[n][1] == 'train']
     if os.path.exists(ours_bin) and train_names and not args.gpu:
@@ -396,6 +402,7 @@ def main():
             note = ' (BVLC failed: ' + bvlc_err.strip().splitlines()[-1] + ')' if bvlc_err else ''
             print(f'| {name} | {fmt(ours_ms)} | {fmt(bvlc_ms)} | '
                   f'{fmt(ours_ms / bvlc_ms if ours_ms and bvlc_ms else None, ".2f")} |{note}')
+        print('(target: ratio at most 0.5, i.e. at least twice as fast as BVLC Caffe)')
         if per_layer:
             print('\n## ST-CNN per layer (`caffe time`, ms): where the time goes')
             print('| layer | forward | backward | BVLC forward | BVLC backward |')
