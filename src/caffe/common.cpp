@@ -1,5 +1,6 @@
 #include "caffe/common.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -26,6 +27,12 @@ Caffe& Caffe::Get() {
 }
 
 Caffe::Caffe() : rng_(std::random_device{}()) {}
+
+Caffe::~Caffe() {
+#ifdef USE_CUDA
+  ReleaseWorkspace();
+#endif
+}
 
 bool Caffe::cuda_built() {
 #ifdef USE_CUDA
@@ -113,6 +120,7 @@ void Caffe::set_device(int device_id) {
 #ifdef USE_CUDA
   Caffe& c = Get();
   if (c.device_ == device_id && c.cublas_) return;
+  c.ReleaseWorkspace();
   CUDA_CHECK(cudaSetDevice(device_id));
   if (c.cublas_) cublasDestroy(c.cublas_);
   if (c.curand_) curandDestroyGenerator(c.curand_);
@@ -167,6 +175,25 @@ curandGenerator_t Caffe::curand_generator() {
     CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seed_ ? c.seed_ : c.rng_()));
   }
   return c.curand_;
+}
+
+double* Caffe::reduction_workspace(size_t count) {
+  Caffe& c = Get();
+  if (c.workspace_count_ < count) {
+    const size_t grown = std::max(count, 2 * c.workspace_count_);
+    c.ReleaseWorkspace();
+    CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&c.workspace_), grown * sizeof(double)));
+    c.workspace_count_ = grown;
+  }
+  return c.workspace_;
+}
+
+void Caffe::ReleaseWorkspace() {
+  // cudaFree waits for the kernels still using it; at process exit the runtime may be
+  // gone already, which is harmless here.
+  if (workspace_) cudaFree(workspace_);
+  workspace_ = nullptr;
+  workspace_count_ = 0;
 }
 
 const char* cublasGetErrorString(cublasStatus_t error) {

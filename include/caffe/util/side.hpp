@@ -1,13 +1,18 @@
 // Host and device "sides". A layer whose forward or backward is the same sequence of
 // steps on either side writes those steps once, as a member template over Side, and
-// calls it with CpuSide from its .cpp and with GpuSide (side.cuh) from its .cu. A Side
-// hands out the blob pointers of its memory and runs per-element functors and the few
-// vector operations layers need on that memory.
+// calls it with CpuSide from its .cpp and with GpuSide from its .cu. A Side hands out the
+// blob pointers of its memory and runs per-element functors, segmented reductions and
+// the few vector operations layers need on that memory.
+//
+// CpuSide is defined here. GpuSide is declared here too, so that every build -- the
+// CPU-only one included -- checks both against the one interface in side_interface.hpp;
+// its definitions are in side.cuh, which only .cu files include.
 #pragma once
 
 #include <cstdint>
 
 #include "caffe/blob.hpp"
+#include "caffe/kernels/segments.hpp"
 #include "caffe/syncedmem.hpp"
 #include "caffe/util/im2col.hpp"
 #include "caffe/util/math_functions.hpp"
@@ -33,6 +38,32 @@ struct CpuSide {
   }
   static int slots() { return cpu_slots(); }
 
+  // Segmented reduction (kernels/segments.hpp): finish(s, r) for every segment s of g, r
+  // being the Op-reduction (SumOp, MaxOp) in double of term(i, s) over the segment's
+  // values. Parallel by total work (parallel.hpp, cpu_reduce).
+  template <class Op, class Term, class Finish>
+  static void reduce(const kernels::Segments& g, Term term, Finish finish) {
+    cpu_reduce<Op>(g, term, finish);
+  }
+  // out[s] = scale * (sum of the terms of segment s), plus out[s] when accumulating.
+  template <typename Dtype, class Term>
+  static void segment_sum(const kernels::Segments& g, Term term, Dtype* out, Dtype scale = 1,
+                          bool accumulate = false) {
+    reduce<kernels::SumOp>(g, term, kernels::StoreScaled<Dtype>{out, scale, accumulate});
+  }
+  // out[s] = the largest term of segment s.
+  template <typename Dtype, class Term>
+  static void segment_max(const kernels::Segments& g, Term term, Dtype* out) {
+    reduce<kernels::MaxOp>(g, term, kernels::StoreScaled<Dtype>{out, Dtype(1), false});
+  }
+  // The sum of term(i, 0) for i in [0, n), accumulated in double, on the host.
+  template <class Term> static double total(int64_t n, Term term) {
+    double result = 0;
+    reduce<kernels::SumOp>(kernels::Segments::rows(1, n), term,
+                           [&result](int64_t, double r) { result = r; });
+    return result;
+  }
+
   template <typename Dtype> static void copy(int n, const Dtype* x, Dtype* y) {
     if (x != y) caffe_copy(n, x, y);
   }
@@ -43,16 +74,6 @@ struct CpuSide {
   }
   template <typename Dtype> static void axpy(int n, Dtype a, const Dtype* x, Dtype* y) {
     caffe_axpy(n, a, x, y);
-  }
-  template <typename Dtype> static Dtype dot(int n, const Dtype* x, const Dtype* y) {
-    return caffe_cpu_dot(n, x, y);
-  }
-  template <typename Dtype> static Dtype asum(int n, const Dtype* x) { return caffe_cpu_asum(n, x); }
-  // The plain (signed) sum of x, accumulated in double.
-  template <typename Dtype> static double sum(int n, const Dtype* x) {
-    double s = 0;
-    for (int i = 0; i < n; ++i) s += x[i];
-    return s;
   }
   template <typename Dtype>
   static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, Dtype alpha,
@@ -74,7 +95,52 @@ struct CpuSide {
   }
 };
 
+// The same operations on device memory, through CUDA kernels (for_n: a grid-stride
+// kernel; reduce: block reductions), cuBLAS and cuRAND. Declared only: the definitions
+// are in side.cuh.
+struct GpuSide {
+  static constexpr bool is_gpu = true;
+  template <typename Dtype> static const Dtype* data(const Blob<Dtype>* b);
+  template <typename Dtype> static const Dtype* diff(const Blob<Dtype>* b);
+  template <typename Dtype> static Dtype* mutable_data(Blob<Dtype>* b);
+  template <typename Dtype> static Dtype* mutable_diff(Blob<Dtype>* b);
+  static const void* mem(SyncedMemory* m);
+  static void* mutable_mem(SyncedMemory* m);
+
+  template <typename F> static void for_n(int64_t n, F f, int64_t work = 1);
+  // Items run one after another (each one's kernels fill the device), all with slot 0.
+  template <typename F> static void for_items(int n, int64_t work, F f);
+  static int slots();
+
+  template <class Op, class Term, class Finish>
+  static void reduce(const kernels::Segments& g, Term term, Finish finish);
+  template <typename Dtype, class Term>
+  static void segment_sum(const kernels::Segments& g, Term term, Dtype* out, Dtype scale = 1,
+                          bool accumulate = false);
+  template <typename Dtype, class Term>
+  static void segment_max(const kernels::Segments& g, Term term, Dtype* out);
+  template <class Term> static double total(int64_t n, Term term);
+
+  template <typename Dtype> static void copy(int n, const Dtype* x, Dtype* y);
+  template <typename Dtype> static void set(int n, Dtype a, Dtype* y);
+  template <typename Dtype> static void scal(int n, Dtype a, Dtype* y);
+  template <typename Dtype> static void scale(int n, Dtype a, const Dtype* x, Dtype* y);
+  template <typename Dtype> static void axpy(int n, Dtype a, const Dtype* x, Dtype* y);
+  template <typename Dtype>
+  static void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, Dtype alpha,
+                   const Dtype* a, const Dtype* b, Dtype beta, Dtype* c);
+  template <typename Dtype>
+  static void gemv(CBLAS_TRANSPOSE ta, int m, int n, Dtype alpha, const Dtype* a, const Dtype* x,
+                   Dtype beta, Dtype* y);
+  template <typename Dtype> static void im2col(const Dtype* im, const ConvGeometry& g, Dtype* col);
+  template <typename Dtype> static void col2im(const Dtype* col, const ConvGeometry& g, Dtype* im);
+  // n uniformly distributed 32-bit integers from cuRAND.
+  static void rng_uint(int n, unsigned int* r);
+};
+
 }  // namespace caffe
+
+#include "caffe/util/side_interface.hpp"
 
 // Inside a layer class whose passes are the member templates ForwardOn<Side> and
 // BackwardOn<Side>: defines Forward_cpu / Backward_cpu as those passes on CpuSide and,
