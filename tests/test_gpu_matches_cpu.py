@@ -1,7 +1,9 @@
 """GPU vs CPU, one table for the layers whose own test files hold no GPU comparison
 (BatchNorm, Scale, Bias, PReLU, Slice, Crop, Tile, ArgMax, Reduction, MVN, Deconvolution,
-SigmoidCrossEntropy/Contrastive/Hinge/MultinomialLogistic/Infogain losses, Embed): forward
-values, bottom and parameter gradients must agree. The other neuron layers are compared in
+SigmoidCrossEntropy/Contrastive/Hinge/MultinomialLogistic/Infogain losses, Embed, Split),
+and for the paths of the GPU's segmented reduction (one thread per short segment, one
+block per long one, several blocks per segment when there are few): forward values,
+bottom and parameter gradients must agree. The other neuron layers are compared in
 test_neurons.py."""
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from caffe_test_utils import layer_net
 RNG = np.random.RandomState(37)
 X = RNG.randn(2, 3, 4, 5)
 LABEL3 = RNG.randint(0, 3, 2).astype(float)
+WIDE = RNG.randn(4, 3, 40, 50)  # per channel: 8000 values, more than one block's piece
 
 CASES = [
     ('type: "BatchNorm"', {'x': X}, ('out',)),
@@ -37,6 +40,24 @@ CASES = [
     ('type: "InfogainLoss"', {'x': RNG.randn(2, 3), 'l': LABEL3, 'H': RNG.rand(3, 3)}, ('out',)),
     ('type: "Embed" embed_param { input_dim: 4 num_output: 3 weight_filler { type: "gaussian" } }',
      {'i': np.array([0.0, 3, 3, 1])}, ('out',)),
+    ('type: "Split"', {'x': X}, ('a', 'b')),
+    # The reduction's paths: few long segments split over blocks (BatchNorm, Scale's
+    # gradient, MVN across channels, Reduction to a scalar, the losses' totals), a block
+    # per segment (a wide Softmax), a thread per short strided segment.
+    ('type: "BatchNorm"', {'x': WIDE}, ('out',)),
+    ('type: "Scale" scale_param { bias_term: true filler { type: "gaussian" } }', {'x': WIDE},
+     ('out',)),
+    ('type: "MVN" mvn_param { across_channels: true }', {'x': WIDE}, ('out',)),
+    ('type: "Reduction" reduction_param { operation: MEAN }', {'x': WIDE}, ('out',)),
+    ('type: "Reduction" reduction_param { operation: ASUM axis: 1 }', {'x': X}, ('out',)),
+    ('type: "Softmax"', {'x': RNG.randn(3, 300)}, ('out',)),
+    ('type: "Softmax" softmax_param { axis: 1 }', {'x': RNG.randn(2, 5, 30)}, ('out',)),
+    ('type: "SoftmaxWithLoss" loss_param { ignore_label: 2 }',
+     {'x': RNG.randn(2, 4, 30, 40), 'l': RNG.randint(0, 4, (2, 30, 40)).astype(float)}, ('out',)),
+    ('type: "InfogainLoss" loss_param { ignore_label: 0 }',
+     {'x': RNG.randn(6, 5), 'l': RNG.randint(0, 5, 6).astype(float), 'H': RNG.rand(5, 5)},
+     ('out',)),
+    ('type: "EuclideanLoss"', {'a': WIDE, 'b': WIDE[::-1].copy()}, ('out',)),
 ]
 
 

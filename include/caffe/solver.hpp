@@ -91,6 +91,15 @@ class Solver {
   void LogOutputs(const char* what, const vector<int>& output_ids, const vector<Dtype>& values,
                   const Net<Dtype>& net) const;
 
+  // Updates learnable parameter param_id of the training net (its diff holds the
+  // gradient) with learning rate `rate`, on the side of Caffe::mode(). A solver writes the
+  // update once, as the member template UpdateOn<Side>, and defines Update_cpu / Update_gpu
+  // from it with CAFFE_SOLVER_UPDATE_ON_SIDES (util/side.hpp) and, in its .cu file,
+  // DEFINE_SOLVER_GPU_UPDATE.
+  void Update(int param_id, Dtype rate);
+  virtual void Update_cpu(int param_id, Dtype rate) = 0;
+  virtual void Update_gpu(int param_id, Dtype rate) { Update_cpu(param_id, rate); }
+
   // Adds the concrete solver's history to state (iter and learned_net are filled in).
   virtual void SaveSolverState(SolverState* state) const = 0;
   // Checks that state fits this solver and net; throws before anything changes.

@@ -271,6 +271,15 @@ void Solver<Dtype>::Step(int iters) {
 }
 
 template <typename Dtype>
+void Solver<Dtype>::Update(int param_id, Dtype rate) {
+  if (Caffe::mode() == Caffe::GPU) {
+    Update_gpu(param_id, rate);
+  } else {
+    Update_cpu(param_id, rate);
+  }
+}
+
+template <typename Dtype>
 void Solver<Dtype>::Solve(const std::string& resume_file) {
   LOG(INFO) << "Solving " << net_->name();
   LOG(INFO) << "Learning Rate Policy: " << param_.lr_policy();

@@ -178,31 +178,30 @@ template <typename Dtype> void GpuSide::col2im(const Dtype* col, const ConvGeome
 }
 inline void GpuSide::rng_uint(int n, unsigned int* r) { caffe_gpu_rng_uniform(n, r); }
 
-// Explicitly instantiates a layer's Forward_gpu and Backward_gpu for float and double.
-#define INSTANTIATE_LAYER_GPU_FUNCS(classname)                                              \
-  template void classname<float>::Forward_gpu(const vector<Blob<float>*>&,                 \
-                                              const vector<Blob<float>*>&);                \
-  template void classname<double>::Forward_gpu(const vector<Blob<double>*>&,               \
-                                               const vector<Blob<double>*>&);              \
-  template void classname<float>::Backward_gpu(                                            \
-      const vector<Blob<float>*>&, const vector<bool>&, const vector<Blob<float>*>&);      \
-  template void classname<double>::Backward_gpu(                                           \
-      const vector<Blob<double>*>&, const vector<bool>&, const vector<Blob<double>*>&)
+// ---- GPU passes (see "Passes on sides" in side.hpp) -----------------------------------
 
-// For a layer whose passes are the member templates ForwardOn<Side> / BackwardOn<Side>:
-// defines Forward_gpu and Backward_gpu as those passes on GpuSide and instantiates them.
-#define DEFINE_LAYER_GPU_PASSES(classname)                                                 \
-  template <typename Dtype>                                                                \
-  void classname<Dtype>::Forward_gpu(const vector<Blob<Dtype>*>& bottom,                   \
-                                     const vector<Blob<Dtype>*>& top) {                    \
-    this->template ForwardOn<GpuSide>(bottom, top);                                        \
-  }                                                                                        \
-  template <typename Dtype>                                                                \
-  void classname<Dtype>::Backward_gpu(const vector<Blob<Dtype>*>& top,                     \
-                                      const vector<bool>& propagate_down,                  \
-                                      const vector<Blob<Dtype>*>& bottom) {                \
-    this->template BackwardOn<GpuSide>(top, propagate_down, bottom);                       \
-  }                                                                                        \
-  INSTANTIATE_LAYER_GPU_FUNCS(classname)
+// Instantiates Class<float>::Name_gpu and Class<double>::Name_gpu.
+#define INSTANTIATE_GPU_PASS(Class, Name, PARAMS)                                            \
+  template void Class<float>::Name##_gpu PARAMS(float);                                      \
+  template void Class<double>::Name##_gpu PARAMS(double)
+
+// Defines Class<Dtype>::Name_gpu as NameOn<GpuSide> and instantiates it.
+#define DEFINE_GPU_PASS(Class, Name, PARAMS, Args)                                           \
+  template <typename Dtype>                                                                  \
+  void Class<Dtype>::Name##_gpu PARAMS(Dtype) {                                              \
+    this->template Name##On<GpuSide> Args;                                                   \
+  }                                                                                          \
+  INSTANTIATE_GPU_PASS(Class, Name, PARAMS)
+
+#define INSTANTIATE_LAYER_GPU_PASSES(Class)                                                  \
+  INSTANTIATE_GPU_PASS(Class, Forward, CAFFE_FORWARD_PARAMS);                                \
+  INSTANTIATE_GPU_PASS(Class, Backward, CAFFE_BACKWARD_PARAMS)
+
+#define DEFINE_LAYER_GPU_PASSES(Class)                                                       \
+  DEFINE_GPU_PASS(Class, Forward, CAFFE_FORWARD_PARAMS, (bottom, top));                      \
+  DEFINE_GPU_PASS(Class, Backward, CAFFE_BACKWARD_PARAMS, (top, propagate_down, bottom))
+
+#define DEFINE_SOLVER_GPU_UPDATE(Class)                                                      \
+  DEFINE_GPU_PASS(Class, Update, CAFFE_UPDATE_PARAMS, (param_id, rate))
 
 }  // namespace caffe

@@ -142,27 +142,45 @@ struct GpuSide {
 
 #include "caffe/util/side_interface.hpp"
 
-// Inside a layer class whose passes are the member templates ForwardOn<Side> and
-// BackwardOn<Side>: defines Forward_cpu / Backward_cpu as those passes on CpuSide and,
-// in CUDA builds, declares Forward_gpu / Backward_gpu (the layer's .cu defines them
-// with DEFINE_LAYER_GPU_PASSES from side.cuh).
-#define CAFFE_LAYER_PASSES_ON_SIDES(Dtype)                                                   \
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
-      override {                                                                             \
-    ForwardOn<CpuSide>(bottom, top);                                                         \
-  }                                                                                          \
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
-                    const vector<Blob<Dtype>*>& bottom) override {                           \
-    BackwardOn<CpuSide>(top, propagate_down, bottom);                                        \
-  }                                                                                          \
-  CAFFE_DECLARE_GPU_PASSES(Dtype)
+// ---- Passes on sides ------------------------------------------------------------------
+// A pass is work that runs on either side: a layer's Forward and Backward, a solver's
+// Update of one parameter. A class writes it once, as the member template NameOn<Side>
+// (its own or a base's), and puts CAFFE_PASS_ON_SIDES(Name, PARAMS, Args, Dtype) in its
+// body: that defines the virtual Name_cpu as NameOn<CpuSide> and, in CUDA builds, declares
+// Name_gpu. The class's .cu file defines Name_gpu as NameOn<GpuSide> and instantiates it
+// for float and double with DEFINE_GPU_PASS (side.cuh). PARAMS is a macro giving the
+// parameter list for a data type; Args is the argument list that forwards them.
+//
+// The shorthands below are what classes use: CAFFE_LAYER_PASSES_ON_SIDES(Dtype) in a
+// layer, CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype) in a solver, and in their .cu files
+// DEFINE_LAYER_GPU_PASSES(TheLayer) / DEFINE_SOLVER_GPU_UPDATE(TheSolver). A layer whose
+// two sides need different code (SpatialTransformer) writes Forward_cpu / Backward_cpu
+// itself, declares the GPU passes with CAFFE_DECLARE_GPU_PASSES(Dtype) and instantiates
+// its own definitions with INSTANTIATE_LAYER_GPU_PASSES(TheLayer).
+
+#define CAFFE_FORWARD_PARAMS(T) (const vector<Blob<T>*>& bottom, const vector<Blob<T>*>& top)
+#define CAFFE_BACKWARD_PARAMS(T)                                                             \
+  (const vector<Blob<T>*>& top, const vector<bool>& propagate_down,                          \
+   const vector<Blob<T>*>& bottom)
+#define CAFFE_UPDATE_PARAMS(T) (int param_id, T rate)
 
 #ifdef USE_CUDA
-#define CAFFE_DECLARE_GPU_PASSES(Dtype)                                                      \
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top)      \
-      override;                                                                              \
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,     \
-                    const vector<Blob<Dtype>*>& bottom) override;
+#define CAFFE_DECLARE_GPU_PASS(Name, PARAMS, Dtype) void Name##_gpu PARAMS(Dtype) override;
 #else
-#define CAFFE_DECLARE_GPU_PASSES(Dtype)
+#define CAFFE_DECLARE_GPU_PASS(Name, PARAMS, Dtype)
 #endif
+
+#define CAFFE_PASS_ON_SIDES(Name, PARAMS, Args, Dtype)                                       \
+  void Name##_cpu PARAMS(Dtype) override { this->template Name##On<CpuSide> Args; }          \
+  CAFFE_DECLARE_GPU_PASS(Name, PARAMS, Dtype)
+
+#define CAFFE_DECLARE_GPU_PASSES(Dtype)                                                      \
+  CAFFE_DECLARE_GPU_PASS(Forward, CAFFE_FORWARD_PARAMS, Dtype)                               \
+  CAFFE_DECLARE_GPU_PASS(Backward, CAFFE_BACKWARD_PARAMS, Dtype)
+
+#define CAFFE_LAYER_PASSES_ON_SIDES(Dtype)                                                   \
+  CAFFE_PASS_ON_SIDES(Forward, CAFFE_FORWARD_PARAMS, (bottom, top), Dtype)                   \
+  CAFFE_PASS_ON_SIDES(Backward, CAFFE_BACKWARD_PARAMS, (top, propagate_down, bottom), Dtype)
+
+#define CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)                                                  \
+  CAFFE_PASS_ON_SIDES(Update, CAFFE_UPDATE_PARAMS, (param_id, rate), Dtype)
