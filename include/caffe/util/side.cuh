@@ -171,10 +171,10 @@ void GpuSide::gemv(CBLAS_TRANSPOSE ta, int m, int n, Dtype alpha, const Dtype* a
   caffe_gpu_gemv<Dtype>(ta, m, n, alpha, a, x, beta, y);
 }
 template <typename Dtype> void GpuSide::im2col(const Dtype* im, const ConvGeometry& g, Dtype* col) {
-  im2col_gpu(im, g, col);
+  gpu_for(col_count(g), Im2colOp<Dtype>{im, col, g});
 }
 template <typename Dtype> void GpuSide::col2im(const Dtype* col, const ConvGeometry& g, Dtype* im) {
-  col2im_gpu(col, g, im);
+  gpu_for(image_count(g), Col2imOp<Dtype>{col, im, g});
 }
 inline void GpuSide::rng_uint(int n, unsigned int* r) { caffe_gpu_rng_uniform(n, r); }
 
