@@ -143,7 +143,7 @@ int cmd_train() {
     solver_param.clear_weights();
     solver_param.add_weights(FLAGS_weights);
   }
-  std::unique_ptr<caffe::Solver<float>> solver(caffe::SolverRegistry<float>::CreateSolver(solver_param));
+  std::unique_ptr<caffe::Solver<float>> solver = caffe::CreateSolver<float>(solver_param);
   solver->SetActionFunction(signal_handler.GetActionFunction());
   if (!FLAGS_snapshot.empty()) LOG(INFO) << "Resuming from " << FLAGS_snapshot;
   solver->Solve(FLAGS_snapshot);

@@ -78,7 +78,7 @@ void Net<Dtype>::AppendLayer(const NetParameter& param, int layer_id, BlobWiring
   CAFFE_ENFORCE_AS(ParseError, lp.propagate_down_size() == 0 || lp.propagate_down_size() == lp.bottom_size(),
                    "layer '", lp.name(), "': propagate_down has ", lp.propagate_down_size(),
                    " entries but the layer has ", lp.bottom_size(), " bottoms");
-  layers_.push_back(LayerRegistry<Dtype>::CreateLayer(lp));
+  layers_.push_back(CreateLayer<Dtype>(lp));
   layer_names_.push_back(lp.name());
   layer_names_index_[lp.name()] = layer_id;
   Layer<Dtype>* layer = layers_[layer_id].get();

@@ -1,0 +1,44 @@
+// Registry<Base, Param>: maps a type string to a function that builds a Base from a
+// Param. The layer registry (layer_factory.hpp: "Convolution" -> a ConvolutionLayer from
+// a LayerParameter) and the solver registry (solver_factory.hpp: "Adam" -> an AdamSolver
+// from a SolverParameter) are two instantiations of it. Classes register themselves from
+// their .cpp files through a static Registerer (the REGISTER_*_CLASS macros).
+//
+// The members are defined and instantiated in registry.cpp only, so that the library
+// and the Python module share one table per registry.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace caffe {
+
+template <class Base, class Param>
+class Registry {
+ public:
+  using Creator = std::function<std::unique_ptr<Base>(const Param&)>;
+
+  // Registering a type twice is a programming error (two classes claiming one name).
+  static void Add(const std::string& type, Creator creator);
+  // Builds the object registered under `type`. An unknown type raises a ParseError that
+  // starts with `what` (e.g. "layer 'conv1'") and lists the known types.
+  static std::unique_ptr<Base> Create(const std::string& type, const Param& param,
+                                      const std::string& what);
+  // The registered types, sorted.
+  static std::vector<std::string> Types();
+
+ private:
+  static std::map<std::string, Creator>& Table();
+};
+
+template <class Base, class Param>
+struct Registerer {
+  Registerer(const std::string& type, typename Registry<Base, Param>::Creator creator) {
+    Registry<Base, Param>::Add(type, std::move(creator));
+  }
+};
+
+}  // namespace caffe
