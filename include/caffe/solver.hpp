@@ -35,6 +35,28 @@ void UpgradeSolverType(SolverParameter* param);
 template <typename Dtype>
 void LoadNetWeights(Net<Dtype>* net, const std::string& model_list);
 
+// What a net outputs on average over several forward passes (a test).
+template <typename Dtype>
+struct NetScores {
+  vector<Dtype> mean;     // one mean per output value: the output blobs' values, in order
+  vector<int> output_of;  // the output blob (index into net.output_blobs()) of each value
+  Dtype loss = 0;         // the mean loss
+};
+
+// Runs up to `iterations` forward passes of net and averages its outputs: the test loop
+// of Solver::Test and of `caffe test`. `go_on(i)`, when given, is asked before pass i and
+// may stop the loop (the result is then incomplete and should be dropped); `each(i, outputs)`
+// sees every pass's outputs.
+template <typename Dtype>
+NetScores<Dtype> ScoreNet(Net<Dtype>* net, int iterations,
+                          const std::function<bool(int)>& go_on,
+                          const std::function<void(int, const vector<Blob<Dtype>*>&)>& each);
+
+// "name = value", plus " (* weight = weighted loss)" for a loss output: how Caffe logs
+// the value of output blob `output` (an index into net.output_blobs()).
+template <typename Dtype>
+std::string OutputLine(const Net<Dtype>& net, int output, Dtype value);
+
 template <typename Dtype>
 class Solver {
  public:
