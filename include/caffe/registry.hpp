@@ -41,4 +41,16 @@ struct Registerer {
   }
 };
 
+// In a .cpp file: registers Class<float> and Class<double> under the name `type` in the
+// registries of Base<float> and Base<double> built from a Param.
+#define CAFFE_REGISTER_CLASS(Base, Param, type, Class)                                       \
+  template <typename Dtype>                                                                  \
+  std::unique_ptr<::caffe::Base<Dtype>> Create_##Class(const ::caffe::Param& param) {        \
+    return std::unique_ptr<::caffe::Base<Dtype>>(new Class<Dtype>(param));                   \
+  }                                                                                          \
+  static ::caffe::Registerer<::caffe::Base<float>, ::caffe::Param> g_register_f_##Class(     \
+      #type, Create_##Class<float>);                                                         \
+  static ::caffe::Registerer<::caffe::Base<double>, ::caffe::Param> g_register_d_##Class(    \
+      #type, Create_##Class<double>)
+
 }  // namespace caffe

@@ -22,15 +22,7 @@ std::unique_ptr<Solver<Dtype>> CreateSolver(const SolverParameter& in_param) {
   return SolverRegistry<Dtype>::Create(param.type(), param, "solver");
 }
 
-#define REGISTER_SOLVER_CLASS(type)                                                          \
-  template <typename Dtype>                                                                  \
-  std::unique_ptr<::caffe::Solver<Dtype>> Creator_##type##Solver(                            \
-      const ::caffe::SolverParameter& param) {                                               \
-    return std::unique_ptr<::caffe::Solver<Dtype>>(new type##Solver<Dtype>(param));          \
-  }                                                                                          \
-  static ::caffe::Registerer<::caffe::Solver<float>, ::caffe::SolverParameter>               \
-      g_solver_f_##type(#type, Creator_##type##Solver<float>);                               \
-  static ::caffe::Registerer<::caffe::Solver<double>, ::caffe::SolverParameter>              \
-      g_solver_d_##type(#type, Creator_##type##Solver<double>)
+#define REGISTER_SOLVER_CLASS(type) \
+  CAFFE_REGISTER_CLASS(Solver, SolverParameter, type, type##Solver)
 
 }  // namespace caffe
