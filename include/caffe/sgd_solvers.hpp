@@ -51,7 +51,7 @@ class SGDSolver : public Solver<Dtype> {
   // weight decay, then `rule` (which leaves the step in the diff), then w -= step.
   template <class Side, class Rule>
   void RunUpdate(int param_id, const Rule& rule) {
-    Blob<Dtype>* p = param(param_id);
+    Blob<Dtype>* p = learnable(param_id);
     const kernels::PrepareGradient<Dtype> prepare{grad<Side>(param_id), Side::data(p),
                                                   gradient_scale(), decay(param_id), l1()};
     Side::for_n(p->count(), kernels::FusedStep<Dtype, Rule>{prepare, rule, Side::mutable_data(p)});
@@ -62,10 +62,10 @@ class SGDSolver : public Solver<Dtype> {
   void CheckSolverState(const SolverState& state, const std::string& file) const override;
   void LoadSolverState(const SolverState& state) override;
 
-  Blob<Dtype>* param(int param_id) const { return this->net_->learnable_params()[param_id]; }
+  Blob<Dtype>* learnable(int param_id) const { return this->net_->learnable_params()[param_id]; }
   // The gradient of parameter param_id and its history blob `set`, on the side.
   template <class Side>
-  Dtype* grad(int param_id) { return Side::mutable_diff(param(param_id)); }
+  Dtype* grad(int param_id) { return Side::mutable_diff(learnable(param_id)); }
   template <class Side>
   Dtype* hist(int set, int param_id) {
     return Side::mutable_data(history_[set * params_count() + param_id].get());
