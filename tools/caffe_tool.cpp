@@ -143,7 +143,7 @@ int cmd_train() {
     solver_param.clear_weights();
     solver_param.add_weights(FLAGS_weights);
   }
-  std::unique_ptr<caffe::Solver<float>> solver(caffe::SolverRegistry<float>::CreateSolver(solver_param));
+  std::unique_ptr<caffe::Solver<float>> solver = caffe::CreateSolver<float>(solver_param);
   solver->SetActionFunction(signal_handler.GetActionFunction());
   if (!FLAGS_snapshot.empty()) LOG(INFO) << "Resuming from " << FLAGS_snapshot;
   solver->Solve(FLAGS_snapshot);
@@ -158,37 +158,18 @@ int cmd_test() {
   Net<float> net(FLAGS_model, caffe::TEST, FLAGS_level, &stages);
   caffe::LoadNetWeights(&net, FLAGS_weights);
   LOG(INFO) << "Running for " << FLAGS_iterations << " iterations.";
-  std::vector<float> scores;
-  std::vector<int> output_ids;
-  float loss = 0;
-  for (int i = 0; i < FLAGS_iterations; ++i) {
-    float iter_loss;
-    const auto& result = net.Forward(&iter_loss);
-    loss += iter_loss;
-    size_t idx = 0;
-    for (size_t j = 0; j < result.size(); ++j) {
-      const std::string& name = net.blob_names()[net.output_blob_indices()[j]];
-      for (int k = 0; k < result[j]->count(); ++k, ++idx) {
-        const float score = result[j]->cpu_data()[k];
-        if (i == 0) {
-          scores.push_back(score);
-          output_ids.push_back(static_cast<int>(j));
-        } else {
-          scores[idx] += score;
+  // The solver's test loop, logging every batch's outputs as BVLC's caffe test does.
+  const caffe::NetScores<float> scores = caffe::ScoreNet<float>(
+      &net, FLAGS_iterations, nullptr, [&net](int i, const std::vector<caffe::Blob<float>*>& result) {
+        for (size_t j = 0; j < result.size(); ++j) {
+          const std::string& name = net.blob_names()[net.output_blob_indices()[j]];
+          for (int k = 0; k < result[j]->count(); ++k)
+            LOG(INFO) << "Batch " << i << ", " << name << " = " << result[j]->cpu_data()[k];
         }
-        LOG(INFO) << "Batch " << i << ", " << name << " = " << score;
-      }
-    }
-  }
-  LOG(INFO) << "Loss: " << loss / FLAGS_iterations;
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const int blob = net.output_blob_indices()[output_ids[i]];
-    const float mean = scores[i] / FLAGS_iterations;
-    const float weight = net.blob_loss_weights()[blob];
-    std::ostringstream loss_msg;
-    if (weight) loss_msg << " (* " << weight << " = " << weight * mean << " loss)";
-    LOG(INFO) << net.blob_names()[blob] << " = " << mean << loss_msg.str();
-  }
+      });
+  LOG(INFO) << "Loss: " << scores.loss;
+  for (size_t i = 0; i < scores.mean.size(); ++i)
+    LOG(INFO) << caffe::OutputLine(net, scores.output_of[i], scores.mean[i]);
   return 0;
 }
 

@@ -73,7 +73,12 @@ class Caffe {
 #ifdef USE_CUDA
   static cublasHandle_t cublas_handle();
   static curandGenerator_t curand_generator();
+  // Device scratch of at least `count` doubles for the GPU reductions (GpuSide::reduce),
+  // kept per thread and grown when a call needs more; contents do not survive calls.
+  static double* reduction_workspace(size_t count);
 #endif
+
+  ~Caffe();
 
  private:
   Caffe();
@@ -87,6 +92,9 @@ class Caffe {
 #ifdef USE_CUDA
   cublasHandle_t cublas_ = nullptr;
   curandGenerator_t curand_ = nullptr;
+  double* workspace_ = nullptr;
+  size_t workspace_count_ = 0;
+  void ReleaseWorkspace();
 #endif
 };
 

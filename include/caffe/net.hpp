@@ -102,11 +102,24 @@ class Net {
                              const std::string& layer_name);
 
  private:
+  // Which blob each name refers to while the net is built, and which blobs no later layer
+  // has consumed yet (those left at the end are the outputs).
+  struct BlobWiring {
+    std::map<std::string, int> index;
+    std::set<std::string> available;
+  };
+  // The phases of building a net, in the order Init runs them.
   void Init(const NetParameter& param);
-  void AppendTop(const NetParameter& param, int layer_id, int top_id,
-                 std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
-  int AppendBottom(const NetParameter& param, int layer_id, int bottom_id,
-                   std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
+  NetParameter Prepare(const NetParameter& in_param);
+  void AppendLayer(const NetParameter& param, int layer_id, BlobWiring* wiring);
+  void RecordLossWeights(int layer_id);
+  bool AppendParams(const NetParameter& param, int layer_id);
+  void SkipUnneededBackward(const NetParameter& param);
+  void ForceBackward();
+  void CollectOutputs(const BlobWiring& wiring);
+  // Helpers of AppendLayer.
+  void AppendTop(const NetParameter& param, int layer_id, int top_id, BlobWiring* wiring);
+  int AppendBottom(const NetParameter& param, int layer_id, int bottom_id, BlobWiring* wiring);
   void AppendParam(const NetParameter& param, int layer_id, int param_id);
 
   std::string name_;

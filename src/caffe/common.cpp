@@ -1,5 +1,6 @@
 #include "caffe/common.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
@@ -29,11 +30,13 @@ Caffe::Caffe() : rng_(std::random_device{}()) {}
 
 Caffe::~Caffe() {
 #ifdef USE_CUDA
-  // At process exit the CUDA runtime may already be unloading; then the handles went with
-  // it. Statuses are ignored: nothing can be reported from a thread's teardown.
+  // At process exit the CUDA runtime may already be unloading; then the handles and the
+  // workspace went with it. Statuses are ignored: nothing can be reported from a thread's
+  // teardown.
   int device = 0;
   if (cudaGetDevice(&device) == cudaErrorCudartUnloading) return;
   cudaGetLastError();
+  ReleaseWorkspace();
   if (cublas_) cublasDestroy(cublas_);
   if (curand_) curandDestroyGenerator(curand_);
 #endif
@@ -125,6 +128,7 @@ void Caffe::set_device(int device_id) {
 #ifdef USE_CUDA
   Caffe& c = Get();
   if (c.device_ == device_id && c.cublas_) return;
+  c.ReleaseWorkspace();
   CUDA_CHECK(cudaSetDevice(device_id));
   if (c.cublas_) cublasDestroy(c.cublas_);
   if (c.curand_) curandDestroyGenerator(c.curand_);
@@ -180,6 +184,25 @@ curandGenerator_t Caffe::curand_generator() {
     CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seeded_ ? c.seed_ : c.rng_()));
   }
   return c.curand_;
+}
+
+double* Caffe::reduction_workspace(size_t count) {
+  Caffe& c = Get();
+  if (c.workspace_count_ < count) {
+    const size_t grown = std::max(count, 2 * c.workspace_count_);
+    c.ReleaseWorkspace();
+    CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&c.workspace_), grown * sizeof(double)));
+    c.workspace_count_ = grown;
+  }
+  return c.workspace_;
+}
+
+void Caffe::ReleaseWorkspace() {
+  // cudaFree waits for the kernels still using it; at process exit the runtime may be
+  // gone already, which is harmless here.
+  if (workspace_) cudaFree(workspace_);
+  workspace_ = nullptr;
+  workspace_count_ = 0;
 }
 
 const char* cublasGetErrorString(cublasStatus_t error) {

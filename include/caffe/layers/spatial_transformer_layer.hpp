@@ -55,6 +55,7 @@
 
 #include "caffe/kernels/spatial_transformer.hpp"
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -73,14 +74,12 @@ class SpatialTransformerLayer : public Layer<Dtype> {
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
+  // The two sides loop differently (per-thread tiles of sample weights on the CPU,
+  // several channels per thread on the GPU) around the same per-pixel math.
   void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
                     const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_DECLARE_GPU_PASSES(Dtype)
 
   // Geometry of the current shapes, as the kernels take it.
   struct Geometry {

@@ -10,5 +10,6 @@ void bind_common(py::module_& m);
 void bind_net(py::module_& m);
 void bind_solver(py::module_& m);
 void bind_data(py::module_& m);
+void bind_reduce(py::module_& m);
 
 }  // namespace caffe_py

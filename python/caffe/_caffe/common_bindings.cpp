@@ -78,7 +78,7 @@ void bind_common(py::module_& m) {
   }, "The CPU engine layers with engine DEFAULT get: 'CAFFE' or 'DNNL'.");
   m.def("device_count", &caffe::Caffe::DeviceCount);
   m.def("mode", [] { return caffe::Caffe::mode() == caffe::Caffe::GPU ? "GPU" : "CPU"; });
-  m.def("layer_type_list", [] { return caffe::LayerRegistry<float>::LayerTypeList(); },
+  m.def("layer_type_list", [] { return caffe::LayerRegistry<float>::Types(); },
         "Names of every registered layer type.");
   m.def("set_solver_count", &caffe::Caffe::set_solver_count);
   m.def("solver_count", &caffe::Caffe::solver_count);

@@ -81,7 +81,7 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
     caffe::ReadSolverParamsFromTextFile(path, &param);
     if (!type.empty()) param.set_type(type);
     py::gil_scoped_release release;
-    return std::shared_ptr<SolverT>(caffe::SolverRegistry<Dtype>::CreateSolver(param));
+    return std::shared_ptr<SolverT>(caffe::CreateSolver<Dtype>(param));
   }, py::arg("path"), py::arg("type") = "");
 }
 
@@ -90,7 +90,7 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
 void bind_solver(py::module_& m) {
   bind_solver_dtype<float>(m, "_float32");
   bind_solver_dtype<double>(m, "_float64");
-  m.def("solver_type_list", [] { return caffe::SolverRegistry<float>::SolverTypeList(); },
+  m.def("solver_type_list", [] { return caffe::SolverRegistry<float>::Types(); },
         "Names of every registered solver type.");
 }
 
