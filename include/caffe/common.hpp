@@ -78,8 +78,6 @@ class Caffe {
   static double* reduction_workspace(size_t count);
 #endif
 
-  ~Caffe();
-
  private:
   Caffe();
   Brew mode_ = CPU;
