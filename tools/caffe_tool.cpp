@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gflags/gflags.h>
+#include <omp.h>
 
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
@@ -265,6 +266,7 @@ std::string one_line(std::string message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  caffe::SetOpenMPDefaultsAndReexec(argv);
   gflags::SetUsageMessage(
       "command line brew\n"
       "usage: caffe <command> <args>\n\n"
@@ -280,6 +282,9 @@ int main(int argc, char** argv) {
     if (!FLAGS_engine.empty()) {
       caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
     }
+    const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+    LOG(INFO) << "OpenMP: " << omp_get_max_threads() << " threads (OMP_NUM_THREADS), "
+              << "wait policy " << (wait_policy ? wait_policy : "(OpenMP's default)");
     LOG(INFO) << "CPU engine: "
               << (Caffe::default_cpu_engine() == Caffe::ENGINE_DNNL ? "DNNL" : "CAFFE")
               << " (for layers whose engine field is DEFAULT)";

@@ -32,6 +32,13 @@ using std::vector;
 // Sets up logging in glog's line format (to stderr) once; called by the tools and pycaffe.
 void GlobalInit(int* argc = nullptr, char*** argv = nullptr);
 
+// For a program's main(), before anything else: when OMP_WAIT_POLICY is not set, sets it
+// to PASSIVE and runs the program again from the start (OpenMP reads it only when it
+// loads). Idle OpenMP threads then sleep instead of spinning, which costs little on an
+// idle machine and avoids collapses of several times on a busy one, where spinning
+// threads take the cores the working ones need. A setting the user made is kept.
+void SetOpenMPDefaultsAndReexec(char** argv);
+
 class Caffe {
  public:
   enum Brew { CPU, GPU };

@@ -6,6 +6,13 @@
     net.blobs['data'].data[...] = image
     out = net.forward()
 """
+import os as _os
+
+# Idle OpenMP threads sleep rather than spin unless the user chose otherwise (see
+# docs/cpu_engines.md). OpenMP reads this when it loads, i.e. with the module below,
+# unless another library of the process loaded it before.
+_os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
 from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError, DeviceError,
                      set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,
                      cuda_built, device_count, layer_type_list, set_solver_count,

@@ -1,11 +1,20 @@
 #include "caffe/common.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
 
 namespace caffe {
+
+void SetOpenMPDefaultsAndReexec(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);
+  // Not reached unless exec failed (no /proc): carry on with OpenMP's own default.
+}
 
 void GlobalInit(int* argc, char*** argv) {
   static std::once_flag once;
