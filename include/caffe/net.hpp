@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -102,6 +103,9 @@ class Net {
                              const std::string& layer_name);
 
  private:
+  // Held while the net computes (forward, backward, reshape, update, clearing diffs): two
+  // threads that share one net take turns instead of corrupting each other's buffers.
+  mutable std::recursive_mutex run_mutex_;
   // Which blob each name refers to while the net is built, and which blobs no later layer
   // has consumed yet (those left at the end are the outputs).
   struct BlobWiring {

@@ -351,6 +351,7 @@ void Net<Dtype>::AppendParam(const NetParameter& param, int layer_id, int param_
 
 template <typename Dtype>
 Dtype Net<Dtype>::ForwardFromTo(int start, int end) {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   const int nl = static_cast<int>(layers_.size());
   CAFFE_ENFORCE(start >= 0 && end < nl && start <= end + 1, "forward range [", start, ", ", end,
                 "] is invalid for a net of ", nl, " layers");
@@ -375,6 +376,7 @@ const vector<Blob<Dtype>*>& Net<Dtype>::Forward(Dtype* loss) {
 
 template <typename Dtype>
 void Net<Dtype>::BackwardFromTo(int start, int end) {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   const int nl = static_cast<int>(layers_.size());
   CAFFE_ENFORCE(end >= 0 && start < nl && end <= start + 1, "backward range [", start, ", ", end,
                 "] is invalid for a net of ", nl, " layers");
@@ -386,16 +388,19 @@ void Net<Dtype>::BackwardFromTo(int start, int end) {
 
 template <typename Dtype>
 void Net<Dtype>::Reshape() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]);
 }
 
 template <typename Dtype>
 void Net<Dtype>::Update() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (auto* p : learnable_params_) p->Update();
 }
 
 template <typename Dtype>
 void Net<Dtype>::ClearParamDiffs() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (auto* p : learnable_params_) {
     if (Caffe::mode() == Caffe::GPU) {
 #ifdef USE_CUDA

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <unordered_map>
 
 #include "caffe/error.hpp"
 
@@ -23,8 +24,26 @@ dnnl::stream& cpu_stream();
 // Per-thread scratch memory, grown on demand and shared by every layer on the thread
 // (layers run one after another, so one set of staging buffers serves a whole net).
 // Slots are independent: a pass may hold several at once.
-enum ScratchSlot { kScratchIn0, kScratchIn1, kScratchOut, kScratchAux, kScratchSlots };
+// kScratchPad holds the scratchpad oneDNN's kernels need while they run.
+enum ScratchSlot { kScratchIn0, kScratchIn1, kScratchOut, kScratchAux, kScratchPad, kScratchSlots };
 void* scratch(ScratchSlot slot, size_t bytes);
+
+// Every primitive here is created with this attribute: its scratchpad is ours
+// (user-managed, from the calling thread's kScratchPad) instead of oneDNN's global one,
+// which oneDNN 2.x ties to the thread that created the primitive (a net built in one
+// thread and run in another would use the creating thread's, possibly freed, memory).
+dnnl::primitive_attr scratchpad_attr();
+// Executes p, whose primitive descriptor is pd, on this thread's stream, passing the
+// scratchpad pd asks for.
+template <class PD>
+void execute(const dnnl::primitive& p, const PD& pd, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl::memory::desc md = pd.scratchpad_desc();
+  if (md.get_size() > 0) {
+    args[DNNL_ARG_SCRATCHPAD] =
+        dnnl::memory(md, cpu_engine(), scratch(kScratchPad, md.get_size()));
+  }
+  p.execute(cpu_stream(), args);
+}
 
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
@@ -61,6 +80,7 @@ class Staged {
   bool direct_ = true;
   dnnl::memory user_mem_, want_mem_;
   dnnl::reorder to_want_, to_user_;  // created on first use
+  dnnl::reorder::primitive_desc to_want_pd_, to_user_pd_;
   bool have_to_want_ = false, have_to_user_ = false, accumulate_ = false;
 };
 
