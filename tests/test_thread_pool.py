@@ -54,25 +54,24 @@ def test_thread_count_follows_omp_num_threads():
     assert three - one == 2, (one, three)
 
 
-def test_idle_threads_wait_passively_by_default():
-    """Unless the user set OMP_WAIT_POLICY, pycaffe and the caffe command run with PASSIVE
-    (idle threads sleep instead of spinning); a user's setting is kept."""
-    import caffe  # noqa: F401  (the module sets it for this process when unset)
+def test_idle_threads_spin_briefly_by_default():
+    """Unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT, pycaffe and the caffe command
+    run with a spin count of 10000 (libgomp's default is 300000); a user's setting is kept."""
     from conftest import require_tool
-    env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}
+    env = {k: v for k, v in os.environ.items() if k not in ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT')}
     env['PYTHONPATH'] = os.path.join(ROOT, 'python')
-    code = 'import os, caffe; print(os.environ["OMP_WAIT_POLICY"])'
-    out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
-    assert out.stdout.strip() == 'PASSIVE', out.stderr
-    out = subprocess.run([sys.executable, '-c', code], env=dict(env, OMP_WAIT_POLICY='ACTIVE'),
-                         capture_output=True, text=True)
-    assert out.stdout.strip() == 'ACTIVE', out.stderr
+    code = 'import os, caffe; print(os.environ.get("GOMP_SPINCOUNT"))'
+    for extra, expected in (({}, '10000'), ({'OMP_WAIT_POLICY': 'ACTIVE'}, 'None'),
+                            ({'GOMP_SPINCOUNT': '5'}, '5')):
+        out = subprocess.run([sys.executable, '-c', code], env=dict(env, **extra),
+                             capture_output=True, text=True)
+        assert out.stdout.strip() == expected, (extra, out.stderr)
     net = os.path.join(ROOT, 'benchmarks', 'nets', 'lenet.prototxt')
-    for given, expected in ((None, 'PASSIVE'), ('ACTIVE', 'ACTIVE')):
-        run_env = dict(env, OMP_NUM_THREADS='2')
-        if given:
-            run_env['OMP_WAIT_POLICY'] = given
+    for extra, expected in (({}, 'wait policy (default), spin count 10000'),
+                            ({'OMP_WAIT_POLICY': 'PASSIVE'},
+                             'wait policy PASSIVE, spin count (default)')):
+        run_env = dict(env, OMP_NUM_THREADS='2', **extra)
         out = subprocess.run([require_tool('caffe'), 'time', f'-model={net}', '-iterations=1'],
                              env=run_env, capture_output=True, text=True)
         assert out.returncode == 0, out.stderr[-2000:]
-        assert f'OpenMP: 2 threads (OMP_NUM_THREADS), wait policy {expected}' in out.stderr
+        assert f'OpenMP: 2 threads (OMP_NUM_THREADS), {expected}' in out.stderr

@@ -283,8 +283,10 @@ int main(int argc, char** argv) {
       caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
     }
     const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+    const char* spin_count = std::getenv("GOMP_SPINCOUNT");
     LOG(INFO) << "OpenMP: " << omp_get_max_threads() << " threads (OMP_NUM_THREADS), "
-              << "wait policy " << (wait_policy ? wait_policy : "(OpenMP's default)");
+              << "wait policy " << (wait_policy ? wait_policy : "(default)") << ", spin count "
+              << (spin_count ? spin_count : "(default)");
     LOG(INFO) << "CPU engine: "
               << (Caffe::default_cpu_engine() == Caffe::ENGINE_DNNL ? "DNNL" : "CAFFE")
               << " (for layers whose engine field is DEFAULT)";

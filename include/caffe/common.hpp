@@ -32,11 +32,14 @@ using std::vector;
 // Sets up logging in glog's line format (to stderr) once; called by the tools and pycaffe.
 void GlobalInit(int* argc = nullptr, char*** argv = nullptr);
 
-// For a program's main(), before anything else: when OMP_WAIT_POLICY is not set, sets it
-// to PASSIVE and runs the program again from the start (OpenMP reads it only when it
-// loads). Idle OpenMP threads then sleep instead of spinning, which costs little on an
-// idle machine and avoids collapses of several times on a busy one, where spinning
-// threads take the cores the working ones need. A setting the user made is kept.
+// The spin count idle OpenMP threads use before they sleep, when the user set neither
+// OMP_WAIT_POLICY nor GOMP_SPINCOUNT: long enough to catch the next parallel region of a
+// pass (layers run them back to back), short enough that a busy machine's cores are not
+// spent spinning (libgomp's own default spins 30 times longer; see docs/cpu_engines.md).
+constexpr const char* kDefaultSpinCount = "10000";
+// For a program's main(), before anything else: applies kDefaultSpinCount (through
+// GOMP_SPINCOUNT) and runs the program again from the start, since OpenMP reads its
+// settings only when it loads. The user's own settings are kept.
 void SetOpenMPDefaultsAndReexec(char** argv);
 
 class Caffe {

@@ -8,10 +8,12 @@
 """
 import os as _os
 
-# Idle OpenMP threads sleep rather than spin unless the user chose otherwise (see
-# docs/cpu_engines.md). OpenMP reads this when it loads, i.e. with the module below,
-# unless another library of the process loaded it before.
-_os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# Idle OpenMP threads spin briefly, then sleep, unless the user chose otherwise (see
+# docs/cpu_engines.md; the caffe command does the same). OpenMP reads this when it loads,
+# i.e. with the module below, unless another library of the process loaded it before.
+if 'OMP_WAIT_POLICY' not in _os.environ and 'GOMP_SPINCOUNT' not in _os.environ:
+    _os.environ['GOMP_SPINCOUNT'] = '10000'
+
 
 from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError, DeviceError,
                      set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,

@@ -10,8 +10,10 @@
 namespace caffe {
 
 void SetOpenMPDefaultsAndReexec(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
+    return;
+  }
+  setenv("GOMP_SPINCOUNT", kDefaultSpinCount, 1);
   execv("/proc/self/exe", argv);
   // Not reached unless exec failed (no /proc): carry on with OpenMP's own default.
 }
