@@ -187,3 +187,35 @@ def test_caffe_train_reports_a_raising_python_layer_and_exits_1(tmp_path):
     assert last.startswith("caffe: layer 'bad' (Python): python_layer_defs.RaiseIn.backward() "
                            "raised an exception"), last
     assert 'ValueError: deliberate failure in backward' in last
+
+
+def test_pyloss_gradient_through_the_linreg_net(pyloss_on_path, tmp_path):
+    # linreg.prototxt with fixed inputs, in float64: the gradients that the Python loss
+    # sends through both InnerProduct layers match central differences of the loss.
+    text = open(LINREG).read()
+    text = text.replace("type: 'DummyData'", "type: 'Input'").replace(
+        'dummy_data_param', 'input_param').replace("data_filler: { type: 'gaussian' }", '')
+    path = tmp_path / 'linreg_fixed.prototxt'
+    path.write_text(text)
+    caffe.set_random_seed(1)
+    net = caffe.Net(str(path), caffe.TRAIN, dtype=np.float64)
+    rng = np.random.RandomState(4)
+    net.blobs['x'].data[...] = rng.randn(*net.blobs['x'].data.shape)
+    net.blobs['y'].data[...] = rng.randn(*net.blobs['y'].data.shape)
+
+    def loss():
+        return float(net.forward()['loss'][0])
+    loss()
+    net.clear_param_diffs()
+    net.backward()
+    for name in ('ipx', 'ipy'):
+        w = net.params[name][0]
+        analytic = w.diff.copy()
+        for idx in [(0, 0), (3, 5), (9, 1)]:
+            old = w.data[idx]
+            w.data[idx] = old + 1e-6
+            up = loss()
+            w.data[idx] = old - 1e-6
+            down = loss()
+            w.data[idx] = old
+            np.testing.assert_allclose(analytic[idx], (up - down) / 2e-6, rtol=1e-5, atol=1e-8)

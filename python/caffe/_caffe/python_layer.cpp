@@ -49,8 +49,9 @@ class PythonLayer : public caffe::Layer<Dtype> {
     try {
       cls = py::module_::import(pp.module().c_str()).attr(pp.layer().c_str());
     } catch (py::error_already_set& e) {
-      throw python_error(e, caffe::str_cat(this->where(), "cannot load class '", pp.layer(), "' from module '", pp.module(),
-                              "' (is the module's folder on PYTHONPATH?)"));
+      throw python_error(e, caffe::str_cat(this->where(), "cannot load class '", pp.layer(),
+                                           "' from module '", pp.module(),
+                                           "' (is the module's folder on PYTHONPATH?)"));
     }
     py::object self;
     try {
@@ -59,7 +60,8 @@ class PythonLayer : public caffe::Layer<Dtype> {
       self.attr("phase") = static_cast<int>(this->phase());
       self.attr("blobs") = BlobVec<Dtype>{nullptr, link_};
     } catch (py::error_already_set& e) {
-      throw python_error(e, caffe::str_cat(this->where(), "creating ", pp.module(), ".", pp.layer(), "() failed"));
+      throw python_error(e, caffe::str_cat(this->where(), "creating ", pp.module(), ".",
+                                           pp.layer(), "() failed"));
     }
     self_ = hold_python(self);
     call("setup", blob_list(bottom), blob_list(top));
@@ -103,8 +105,8 @@ class PythonLayer : public caffe::Layer<Dtype> {
     try {
       object().attr(method)(std::forward<Args>(args)...);
     } catch (py::error_already_set& e) {
-      throw python_error(e, caffe::str_cat(this->where(), pp.module(), ".", pp.layer(), ".", method,
-                                                     "() raised an exception"));
+      throw python_error(e, caffe::str_cat(this->where(), pp.module(), ".", pp.layer(), ".",
+                                           method, "() raised an exception"));
     }
   }
 
