@@ -46,6 +46,8 @@ class RaiseIn(caffe.Layer):
     def _maybe_raise(self, where):
         if self.param_str == where:
             raise ValueError(f'deliberate failure in {where}')
+        if self.param_str == f'interrupt {where}':
+            raise KeyboardInterrupt
 
     def setup(self, bottom, top):
         self._maybe_raise('setup')

@@ -87,6 +87,12 @@ def test_exception_names_the_layer_and_carries_the_traceback(where):
     np.testing.assert_array_equal(net.forward()['out'], x)
 
 
+def test_keyboard_interrupt_in_a_python_layer_stays_one():
+    net = layer_net(python_layer('RaiseIn', 'interrupt forward'), {'x': RNG.randn(2, 3)})
+    with pytest.raises(KeyboardInterrupt):
+        net.forward()
+
+
 def test_missing_module_class_and_methods_are_clear_errors():
     with pytest.raises(caffe.CaffeError, match=r"cannot load class 'X' from module "
                                                r"'no_such_module_here'.*PYTHONPATH"):

@@ -54,8 +54,14 @@ void bind_common(py::module_& m) {
     try {
       if (p) std::rethrow_exception(p);
     } catch (const PythonError& e) {
-      py::object exc = py::reinterpret_borrow<py::object>(base)(message_str(e.what()));
       py::object cause = e.original();
+      // KeyboardInterrupt and SystemExit (not Exceptions) go on as they are: Ctrl-C in a
+      // Python layer still stops the script.
+      if (!cause.is_none() && !PyObject_IsInstance(cause.ptr(), PyExc_Exception)) {
+        PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(cause.ptr())), cause.ptr());
+        return;
+      }
+      py::object exc = py::reinterpret_borrow<py::object>(base)(message_str(e.what()));
       if (!cause.is_none()) PyException_SetCause(exc.ptr(), cause.release().ptr());
       PyErr_SetObject(base, exc.ptr());
     }
