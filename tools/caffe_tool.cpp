@@ -14,6 +14,7 @@
 
 #include <gflags/gflags.h>
 #include <omp.h>
+#include <pybind11/embed.h>
 
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
@@ -48,6 +49,54 @@ namespace {
 
 using caffe::Caffe;
 using caffe::Net;
+namespace py = pybind11;
+
+// Python layers. The first net that asks for layer type "Python" starts an embedded
+// interpreter and imports pycaffe there, which registers the type in this process's layer
+// registry (pycaffe's module links the same libcaffe). The modules that python_param
+// names are then imported from sys.path, i.e. PYTHONPATH. The GIL is released right away:
+// the Python layers take it around their own calls only.
+class EmbeddedPython {
+ public:
+  static void StartFor(const std::string& type) {
+    if (type != "Python" || interpreter_) return;
+    interpreter_ = new py::scoped_interpreter(/*init_signal_handlers=*/false);
+    std::string failure;
+    try {
+      try {
+        py::module_::import("caffe");
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_ModuleNotFoundError)) throw;
+        // pycaffe is not on PYTHONPATH: this checkout's own.
+        py::module_::import("sys").attr("path").attr("append")(CAFFE_PYCAFFE_FALLBACK_DIR);
+        py::module_::import("caffe");
+      }
+      if (!caffe::LayerRegistry<float>::Has("Python")) {
+        failure = caffe::str_cat("the pycaffe found at ",
+                                 py::str(py::module_::import("caffe").attr("__file__")).cast<std::string>(),
+                                 " belongs to another build of Caffe; put this build's python/ folder "
+                                 "first on PYTHONPATH");
+      }
+    } catch (py::error_already_set& e) {
+      failure = caffe::str_cat("`import caffe` (pycaffe) failed in the embedded interpreter: ", e.what());
+    }
+    saved_ = PyEval_SaveThread();
+    CAFFE_ENFORCE_AS(ParseError, failure.empty(), "layer type 'Python' needs pycaffe: ", failure);
+    LOG(INFO) << "Python layers enabled (embedded Python " << Py_GetVersion() << ")";
+  }
+
+  // Ends the interpreter once every net (and with it every Python layer) is gone.
+  static void Stop() {
+    if (!interpreter_) return;
+    PyEval_RestoreThread(saved_);
+    delete interpreter_;
+    interpreter_ = nullptr;
+  }
+
+ private:
+  static inline py::scoped_interpreter* interpreter_ = nullptr;
+  static inline PyThreadState* saved_ = nullptr;
+};
 
 // The device IDs named by -gpu, checked against the build and the machine.
 std::vector<int> get_gpus() {
@@ -275,8 +324,11 @@ int main(int argc, char** argv) {
       "  test            score a model\n"
       "  device_query    show GPU diagnostic information\n"
       "  time            benchmark model execution time");
-  gflags::SetVersionString("1.0.0");
+  gflags::SetVersionString(CAFFE_VERSION);
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  caffe::LayerRegistry<float>::SetUnknownTypeHandler(EmbeddedPython::StartFor);
+  caffe::LayerRegistry<double>::SetUnknownTypeHandler(EmbeddedPython::StartFor);
+  int status = 1;
   try {
     caffe::GlobalInit(&argc, &argv);
     if (!FLAGS_engine.empty()) {
@@ -298,9 +350,11 @@ int main(int argc, char** argv) {
     auto it = commands().find(argv[1]);
     CAFFE_ENFORCE_AS(ParseError, it != commands().end(), "unknown command '", argv[1],
                      "'; commands: train, test, time, device_query");
-    return it->second();
+    status = it->second();
   } catch (const std::exception& e) {
     std::cerr << "caffe: " << one_line(e.what()) << std::endl;
-    return 1;
+    status = 1;
   }
+  EmbeddedPython::Stop();
+  return status;
 }

@@ -12,6 +12,10 @@
 
 #include "caffe/error.hpp"
 
+// The version of Caffe this build claims to be (the `caffe` command's --version,
+// pycaffe's caffe.__version__), BVLC's last release.
+#define CAFFE_VERSION "1.0.0"
+
 #ifdef USE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -75,9 +79,14 @@ class Caffe {
   // Parses "CAFFE" / "DNNL" / "DEFAULT" (DEFAULT: the build's best); throws ParseError.
   static CpuEngine parse_cpu_engine(const std::string& name);
 
+  // How many solvers train one net together, and which of them this thread's is. Training
+  // on several devices is not implemented yet; the rank offsets a solver's random_seed
+  // (seed + rank), as in BVLC, and only rank 0 counts as the root solver.
   static int solver_count() { return Get().solver_count_; }
-  static void set_solver_count(int n) { Get().solver_count_ = n; }
+  static void set_solver_count(int n);
   static int solver_rank() { return Get().solver_rank_; }
+  // Throws Error unless 0 <= rank < solver_count().
+  static void set_solver_rank(int rank);
   static bool root_solver() { return Get().solver_rank_ == 0; }
 
 #ifdef USE_CUDA

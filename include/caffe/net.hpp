@@ -1,9 +1,10 @@
 // Net: a directed acyclic graph of layers built from a NetParameter (prototxt).
-// It applies the phase/level/stage rules, upgrades legacy inputs, inserts Split layers
+// It upgrades old formats (V0/V1 layers, legacy inputs), applies the phase/level/stage rules, inserts Split layers
 // where one blob feeds several layers, decides which layers need backward, shares
 // parameters by name, and runs forward/backward over all layers or a range of them.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -81,6 +82,8 @@ class Net {
   const vector<bool>& has_params_decay() const { return has_params_decay_; }
   const std::map<std::string, int>& param_names_index() const { return param_names_index_; }
   const vector<int>& param_owners() const { return param_owners_; }
+  // For each entry of params(): (layer index, index among that layer's blobs).
+  const vector<std::pair<int, int>>& param_layer_indices() const { return param_layer_indices_; }
   const vector<std::string>& param_display_names() const { return param_display_names_; }
   int num_inputs() const { return static_cast<int>(net_input_blobs_.size()); }
   int num_outputs() const { return static_cast<int>(net_output_blobs_.size()); }
@@ -96,6 +99,15 @@ class Net {
   int layer_index(const std::string& name) const;
 
   void set_debug_info(bool value) { debug_info_ = value; }
+
+  // Functions called with a layer's index just before and just after its forward or
+  // backward pass, in the order added (pycaffe's Net.before_forward etc.). The backward
+  // ones run for every layer in the range, including layers that need no backward pass.
+  using LayerHook = std::function<void(int layer_id)>;
+  void add_before_forward(LayerHook hook) { before_forward_.push_back(std::move(hook)); }
+  void add_after_forward(LayerHook hook) { after_forward_.push_back(std::move(hook)); }
+  void add_before_backward(LayerHook hook) { before_backward_.push_back(std::move(hook)); }
+  void add_after_backward(LayerHook hook) { after_backward_.push_back(std::move(hook)); }
 
   // Removes the layers whose include/exclude rules reject param.state().
   static void FilterNet(const NetParameter& param, NetParameter* filtered);
@@ -159,10 +171,11 @@ class Net {
   vector<float> params_weight_decay_;
   vector<bool> has_params_decay_;
   bool debug_info_ = false;
+  vector<LayerHook> before_forward_, after_forward_, before_backward_, after_backward_;
 };
 
 // Turns legacy net inputs (`input:` with `input_shape` or `input_dim`) into an
-// Input layer at the front, and rejects the V0/V1 `layers {}` form with a clear error.
+// Input layer at the front (one of the upgrades of util/upgrade_proto.hpp).
 void UpgradeNetInputs(NetParameter* param);
 // Inserts Split layers for blobs read by more than one layer.
 void InsertSplits(const NetParameter& param, NetParameter* param_split);

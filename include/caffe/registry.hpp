@@ -29,9 +29,15 @@ class Registry {
                                       const std::string& what);
   // The registered types, sorted.
   static std::vector<std::string> Types();
+  static bool Has(const std::string& type);
+  // Called by Create with a type that is not registered, before it gives up: a program
+  // that can provide types on demand registers them there (the `caffe` command starts its
+  // embedded Python interpreter, whose pycaffe registers the "Python" layer type).
+  static void SetUnknownTypeHandler(std::function<void(const std::string& type)> handler);
 
  private:
   static std::map<std::string, Creator>& Table();
+  static std::function<void(const std::string&)>& UnknownTypeHandler();
 };
 
 template <class Base, class Param>

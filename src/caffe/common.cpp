@@ -93,6 +93,19 @@ bool Caffe::dnnl_built() {
 #endif
 }
 
+void Caffe::set_solver_count(int n) {
+  CAFFE_ENFORCE(n >= 1, "solver count must be at least 1, got ", n);
+  CAFFE_ENFORCE(Get().solver_rank_ < n, "solver count ", n, " is not above this solver's rank ",
+                Get().solver_rank_, "; lower the rank first");
+  Get().solver_count_ = n;
+}
+
+void Caffe::set_solver_rank(int rank) {
+  CAFFE_ENFORCE(rank >= 0 && rank < Get().solver_count_, "solver rank ", rank,
+                " is outside [0, solver count ", Get().solver_count_, ")");
+  Get().solver_rank_ = rank;
+}
+
 Caffe::CpuEngine Caffe::parse_cpu_engine(const std::string& name) {
   if (name == "CAFFE") return ENGINE_CAFFE;
   if (name == "DNNL") {

@@ -5,6 +5,7 @@
 #include "caffe/layer_factory.hpp"
 #include "caffe/util/io.hpp"
 #include "caffe/util/math_functions.hpp"
+#include "caffe/util/upgrade_proto.hpp"
 
 namespace caffe {
 
@@ -53,7 +54,7 @@ void Net<Dtype>::Init(const NetParameter& in_param) {
 template <typename Dtype>
 NetParameter Net<Dtype>::Prepare(const NetParameter& in_param) {
   NetParameter upgraded(in_param);
-  UpgradeNetInputs(&upgraded);
+  UpgradeNetAsNeeded(str_cat("net '", in_param.name(), "'"), &upgraded);
   phase_ = upgraded.state().phase();
   NetParameter filtered;
   FilterNet(upgraded, &filtered);
@@ -357,12 +358,14 @@ Dtype Net<Dtype>::ForwardFromTo(int start, int end) {
                 "] is invalid for a net of ", nl, " layers");
   Dtype loss = 0;
   for (int i = start; i <= end; ++i) {
+    for (const auto& hook : before_forward_) hook(i);
     loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
     if (debug_info_) {
       for (auto* top : top_vecs_[i])
         LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top data: "
                   << top->asum_data() / std::max(1, top->count());
     }
+    for (const auto& hook : after_forward_) hook(i);
   }
   return loss;
 }
@@ -381,8 +384,10 @@ void Net<Dtype>::BackwardFromTo(int start, int end) {
   CAFFE_ENFORCE(end >= 0 && start < nl && end <= start + 1, "backward range [", start, ", ", end,
                 "] is invalid for a net of ", nl, " layers");
   for (int i = start; i >= end; --i) {
+    for (const auto& hook : before_backward_) hook(i);
     if (layer_need_backward_[i])
       layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    for (const auto& hook : after_backward_) hook(i);
   }
 }
 
@@ -442,7 +447,14 @@ void Net<Dtype>::ShareTrainedLayersWith(const Net* other) {
 }
 
 template <typename Dtype>
-void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& param) {
+void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
+  NetParameter upgraded;
+  const bool old_format = NetNeedsV0ToV1Upgrade(in_param) || NetNeedsV1ToV2Upgrade(in_param);
+  if (old_format) {
+    upgraded = in_param;
+    UpgradeNetAsNeeded(str_cat("the weights of '", in_param.name(), "'"), &upgraded);
+  }
+  const NetParameter& param = old_format ? upgraded : in_param;
   for (const auto& source_layer : param.layer()) {
     const std::string& name = source_layer.name();
     if (!has_layer(name)) continue;
@@ -468,8 +480,9 @@ template <typename Dtype>
 void Net<Dtype>::CopyTrainedLayersFrom(const std::string& trained_filename) {
   NetParameter param;
   ReadProtoFromBinaryFile(trained_filename, &param);
-  CAFFE_ENFORCE_AS(FileError, param.layers_size() == 0, "'", trained_filename,
-                   "' holds weights in the old V1 format, which this build does not read");
+  if (NetNeedsV0ToV1Upgrade(param) || NetNeedsV1ToV2Upgrade(param)) {
+    UpgradeNetAsNeeded(str_cat("'", trained_filename, "'"), &param);
+  }
   CopyTrainedLayersFrom(param);
 }
 

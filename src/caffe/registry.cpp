@@ -22,12 +22,32 @@ template <class Base, class Param>
 std::unique_ptr<Base> Registry<Base, Param>::Create(const std::string& type, const Param& param,
                                                     const std::string& what) {
   auto it = Table().find(type);
+  if (it == Table().end() && UnknownTypeHandler()) {
+    UnknownTypeHandler()(type);
+    it = Table().find(type);
+  }
   if (it == Table().end()) {
     std::string known;
     for (const auto& kv : Table()) known += (known.empty() ? "" : ", ") + kv.first;
     CAFFE_THROW_AS(ParseError, what, " has unknown type '", type, "'; known types: ", known);
   }
   return it->second(param);
+}
+
+template <class Base, class Param>
+std::function<void(const std::string&)>& Registry<Base, Param>::UnknownTypeHandler() {
+  static std::function<void(const std::string&)> handler;
+  return handler;
+}
+
+template <class Base, class Param>
+void Registry<Base, Param>::SetUnknownTypeHandler(std::function<void(const std::string&)> handler) {
+  UnknownTypeHandler() = std::move(handler);
+}
+
+template <class Base, class Param>
+bool Registry<Base, Param>::Has(const std::string& type) {
+  return Table().count(type) > 0;
 }
 
 template <class Base, class Param>
