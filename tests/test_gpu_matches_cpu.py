@@ -1,7 +1,7 @@
 """GPU vs CPU, one table for the layers whose own test files hold no GPU comparison
 (BatchNorm, Scale, Bias, PReLU, Slice, Crop, Tile, ArgMax, Reduction, MVN, Deconvolution,
 SigmoidCrossEntropy/Contrastive/Hinge/MultinomialLogistic/Infogain losses, Embed, Split,
-Silence, Parameter, Filter, BatchReindex, Im2col, the recurrent layers RNN, LSTM, LSTMUnit
+Silence, Parameter, Filter, BatchReindex, Im2col, SPP, the recurrent layers RNN, LSTM, LSTMUnit
 and the fork's Lstm and Repeat),
 and for the paths of the GPU's segmented reduction (one thread per short segment, one
 block per long one, several blocks per segment when there are few): forward values,
@@ -55,6 +55,8 @@ CASES = [
     ('type: "Filter"', {'x': X, 's': np.array([1.0, 0])}, ('out',)),
     ('type: "BatchReindex"', {'x': X, 'p': np.array([1.0, 0, 1])}, ('out',)),
     ('type: "Im2col" convolution_param { kernel_size: 3 pad: 1 stride: 2 }', {'x': X}, ('out',)),
+    ('type: "SPP" spp_param { pyramid_height: 3 pool: MAX }', {'x': RNG.randn(2, 3, 8, 9)}, ('out',)),
+    ('type: "SPP" spp_param { pyramid_height: 2 pool: AVE }', {'x': RNG.randn(2, 3, 7, 6)}, ('out',)),
     ('type: "Repeat" repeat_param { num_repeats: 3 axis: 2 }', {'x': X}, ('out',)),
     ('type: "Lstm" lstm_param { num_output: 5 batch_size: 2 clipping_threshold: 0.05 '
      'weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } }',
