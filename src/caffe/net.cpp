@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 #include "caffe/util/math_functions.hpp"
 
@@ -473,6 +474,13 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& param) {
 template <typename Dtype>
 void Net<Dtype>::CopyTrainedLayersFrom(const std::string& trained_filename) {
   NetParameter param;
+  const std::string h5 = ".h5";
+  if (trained_filename.size() >= h5.size() &&
+      trained_filename.compare(trained_filename.size() - h5.size(), h5.size(), h5) == 0) {
+    ReadNetParameterFromHDF5(trained_filename, &param);  // BVLC's HDF5 weights
+    CopyTrainedLayersFrom(param);
+    return;
+  }
   ReadProtoFromBinaryFile(trained_filename, &param);
   CAFFE_ENFORCE_AS(FileError, param.layers_size() == 0, "'", trained_filename,
                    "' holds weights in the old V1 format, which this build does not read");
