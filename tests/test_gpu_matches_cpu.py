@@ -1,6 +1,8 @@
 """GPU vs CPU, one table for the layers whose own test files hold no GPU comparison
 (BatchNorm, Scale, Bias, PReLU, Slice, Crop, Tile, ArgMax, Reduction, MVN, Deconvolution,
-SigmoidCrossEntropy/Contrastive/Hinge/MultinomialLogistic/Infogain losses, Embed, Split),
+SigmoidCrossEntropy/Contrastive/Hinge/MultinomialLogistic/Infogain losses, Embed, Split,
+Silence, Parameter, Filter, BatchReindex, Im2col, SPP, the recurrent layers RNN, LSTM, LSTMUnit
+and the fork's Lstm and Repeat),
 and for the paths of the GPU's segmented reduction (one thread per short segment, one
 block per long one, several blocks per segment when there are few): forward values,
 bottom and parameter gradients must agree. The other neuron layers are compared in
@@ -48,6 +50,28 @@ CASES = [
     ('type: "Embed" embed_param { input_dim: 4 num_output: 3 weight_filler { type: "gaussian" } }',
      {'i': np.array([0.0, 3, 3, 1])}, ('out',)),
     ('type: "Split"', {'x': X}, ('a', 'b')),
+    ('type: "Silence"', {'x': X, 'y': LABEL3}, ()),
+    ('type: "Parameter" parameter_param { shape { dim: 2 dim: 3 } }', {}, ('out',)),
+    ('type: "Filter"', {'x': X, 's': np.array([1.0, 0])}, ('out',)),
+    ('type: "BatchReindex"', {'x': X, 'p': np.array([1.0, 0, 1])}, ('out',)),
+    ('type: "Im2col" convolution_param { kernel_size: 3 pad: 1 stride: 2 }', {'x': X}, ('out',)),
+    ('type: "SPP" spp_param { pyramid_height: 3 pool: MAX }', {'x': RNG.randn(2, 3, 8, 9)}, ('out',)),
+    ('type: "SPP" spp_param { pyramid_height: 2 pool: AVE }', {'x': RNG.randn(2, 3, 7, 6)}, ('out',)),
+    ('type: "Repeat" repeat_param { num_repeats: 3 axis: 2 }', {'x': X}, ('out',)),
+    ('type: "Lstm" lstm_param { num_output: 5 batch_size: 2 clipping_threshold: 0.05 '
+     'weight_filler { type: "gaussian" } bias_filler { type: "gaussian" } }',
+     {'x': RNG.randn(8, 3), 'c': np.array([0.0, 0, 1, 1, 0, 1, 1, 1])}, ('out',)),
+    ('type: "LSTM" recurrent_param { num_output: 4 weight_filler { type: "gaussian" } }',
+     {'x': RNG.randn(4, 3, 2), 'c': np.array([[0.0] * 3, [1, 0, 1], [1] * 3, [1] * 3]),
+      's': RNG.randn(3, 2)}, ('out',)),
+    ('type: "LSTM" recurrent_param { num_output: 2 expose_hidden: true weight_filler { type: "gaussian" } }',
+     {'x': RNG.randn(3, 2, 2), 'c': np.ones((3, 2)), 'h0': RNG.randn(1, 2, 2),
+      'c0': RNG.randn(1, 2, 2)}, ('out', 'hT', 'cT')),
+    ('type: "RNN" recurrent_param { num_output: 3 expose_hidden: true weight_filler { type: "gaussian" } }',
+     {'x': RNG.randn(4, 2, 3), 'c': np.array([[0.0] * 2, [1, 0], [1] * 2, [1] * 2]),
+      's': RNG.randn(2, 2), 'h0': RNG.randn(1, 2, 3)}, ('out', 'hT')),
+    ('type: "LSTMUnit"', {'c': RNG.randn(1, 3, 2), 'x': RNG.randn(1, 3, 8),
+                          'k': np.array([[1.0, 0, 1]])}, ('c_t', 'h_t')),
     # The reduction's paths: few long segments split over blocks (BatchNorm, Scale's
     # gradient, MVN across channels, Reduction to a scalar, the losses' totals), a block
     # per segment (a wide Softmax), a thread per short strided segment.

@@ -137,6 +137,9 @@ class Net {
   void AppendTop(const NetParameter& param, int layer_id, int top_id, BlobWiring* wiring);
   int AppendBottom(const NetParameter& param, int layer_id, int bottom_id, BlobWiring* wiring);
   void AppendParam(const NetParameter& param, int layer_id, int param_id);
+  // The index of the (*seen)[name]-th layer called name (counting from 0), or -1; counts
+  // the occurrence. Weights are matched to layers by name and occurrence.
+  int NthLayerNamed(const std::string& name, std::map<std::string, int>* seen) const;
 
   std::string name_;
   Phase phase_ = TRAIN;

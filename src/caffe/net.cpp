@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 #include "caffe/util/math_functions.hpp"
 #include "caffe/util/upgrade_proto.hpp"
@@ -74,13 +75,13 @@ void Net<Dtype>::AppendLayer(const NetParameter& param, int layer_id, BlobWiring
   const LayerParameter& lp = param.layer(layer_id);
   CAFFE_ENFORCE_AS(ParseError, !lp.type().empty(), "layer #", layer_id, " ('", lp.name(),
                    "') has no type");
-  CAFFE_ENFORCE_AS(ParseError, layer_names_index_.count(lp.name()) == 0, "net '", name_,
-                   "' has two layers named '", lp.name(), "'");
   CAFFE_ENFORCE_AS(ParseError, lp.propagate_down_size() == 0 || lp.propagate_down_size() == lp.bottom_size(),
                    "layer '", lp.name(), "': propagate_down has ", lp.propagate_down_size(),
                    " entries but the layer has ", lp.bottom_size(), " bottoms");
   layers_.push_back(CreateLayer<Dtype>(lp));
   layer_names_.push_back(lp.name());
+  // Names need not be unique (as in BVLC, whose files and the fork's repeat names): by
+  // name, the last layer is found; weights go to layers by name and occurrence.
   layer_names_index_[lp.name()] = layer_id;
   Layer<Dtype>* layer = layers_[layer_id].get();
   bool need_backward = false;
@@ -427,11 +428,21 @@ void Net<Dtype>::ShareWeights() {
 }
 
 template <typename Dtype>
+int Net<Dtype>::NthLayerNamed(const std::string& name, std::map<std::string, int>* seen) const {
+  int k = (*seen)[name]++;
+  for (size_t i = 0; i < layer_names_.size(); ++i)
+    if (layer_names_[i] == name && k-- == 0) return static_cast<int>(i);
+  return -1;
+}
+
+template <typename Dtype>
 void Net<Dtype>::ShareTrainedLayersWith(const Net* other) {
+  std::map<std::string, int> seen;
   for (size_t i = 0; i < other->layers().size(); ++i) {
     const std::string& name = other->layer_names()[i];
-    if (!has_layer(name)) continue;
-    Layer<Dtype>* target = layers_[layer_names_index_[name]].get();
+    const int target_id = NthLayerNamed(name, &seen);
+    if (target_id < 0) continue;
+    Layer<Dtype>* target = layers_[target_id].get();
     auto& source_blobs = other->layers()[i]->blobs();
     CAFFE_ENFORCE_AS(ShapeError, target->blobs().size() == source_blobs.size(), "layer '", name,
                      "' has ", target->blobs().size(), " parameter blobs here but ",
@@ -455,10 +466,11 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
     UpgradeNetAsNeeded(str_cat("the weights of '", in_param.name(), "'"), &upgraded);
   }
   const NetParameter& param = old_format ? upgraded : in_param;
+  std::map<std::string, int> seen;
   for (const auto& source_layer : param.layer()) {
     const std::string& name = source_layer.name();
-    if (!has_layer(name)) continue;
-    const int target_id = layer_names_index_[name];
+    const int target_id = NthLayerNamed(name, &seen);
+    if (target_id < 0) continue;
     auto& target_blobs = layers_[target_id]->blobs();
     CAFFE_ENFORCE_AS(ShapeError, static_cast<int>(target_blobs.size()) == source_layer.blobs_size(),
                      "weights for layer '", name, "': the file has ", source_layer.blobs_size(),
@@ -479,6 +491,13 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
 template <typename Dtype>
 void Net<Dtype>::CopyTrainedLayersFrom(const std::string& trained_filename) {
   NetParameter param;
+  const std::string h5 = ".h5";
+  if (trained_filename.size() >= h5.size() &&
+      trained_filename.compare(trained_filename.size() - h5.size(), h5.size(), h5) == 0) {
+    ReadNetParameterFromHDF5(trained_filename, &param);  // BVLC's HDF5 weights
+    CopyTrainedLayersFrom(param);
+    return;
+  }
   ReadProtoFromBinaryFile(trained_filename, &param);
   if (NetNeedsV0ToV1Upgrade(param) || NetNeedsV1ToV2Upgrade(param)) {
     UpgradeNetAsNeeded(str_cat("'", trained_filename, "'"), &param);

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 
 namespace caffe {
@@ -80,8 +81,12 @@ void LoadNetWeights(Net<Dtype>* net, const std::string& model_list) {
     if (file.empty()) continue;
     LOG(INFO) << "Loading weights from " << file;
     NetParameter weights;
-    ReadProtoFromBinaryFile(file, &weights);
-    if (weights.layer_size() == 0) {
+    if (ends_with(file, ".h5")) {
+      ReadNetParameterFromHDF5(file, &weights);
+    } else {
+      ReadProtoFromBinaryFile(file, &weights);
+    }
+    if (weights.layer_size() == 0 && !ends_with(file, ".h5")) {
       net->CopyTrainedLayersFrom(file);  // explains the legacy V1 format
       CAFFE_THROW_AS(FileError, "'", file, "' holds no layers (is it a .caffemodel file?)");
     }
@@ -159,9 +164,6 @@ void Solver<Dtype>::Init(const SolverParameter& param) {
                    param_.average_loss());
   CAFFE_ENFORCE_AS(ParseError, param_.iter_size() >= 1, "solver: iter_size must be >= 1, got ",
                    param_.iter_size());
-  CAFFE_ENFORCE_AS(ParseError, param_.snapshot_format() == SolverParameter::BINARYPROTO,
-                   "solver: snapshot_format HDF5 is not supported by this build; "
-                   "use snapshot_format: BINARYPROTO (the default)");
   CheckSnapshotWritePermissions();
   if (param_.random_seed() >= 0) Caffe::set_random_seed(param_.random_seed() + Caffe::solver_rank());
   InitTrainNet();
@@ -417,11 +419,16 @@ void Solver<Dtype>::CheckSnapshotWritePermissions() {
 
 template <typename Dtype>
 void Solver<Dtype>::Snapshot() {
-  const std::string model_file = SnapshotFilename(".caffemodel");
-  LOG(INFO) << "Snapshotting to binary proto file " << model_file;
+  const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
+  const std::string model_file = SnapshotFilename(hdf5 ? ".caffemodel.h5" : ".caffemodel");
+  LOG(INFO) << "Snapshotting to " << (hdf5 ? "HDF5" : "binary proto") << " file " << model_file;
   NetParameter net_param;
   net_->ToProto(&net_param, param_.snapshot_diff());
-  WriteProtoToBinaryFile(net_param, model_file);
+  if (hdf5) {
+    WriteNetParameterToHDF5(net_param, model_file, param_.snapshot_diff());
+  } else {
+    WriteProtoToBinaryFile(net_param, model_file);
+  }
 
   SolverState state;
   state.set_iter(iter_);
@@ -431,17 +438,24 @@ void Solver<Dtype>::Snapshot() {
   rng << Caffe::rng();
   state.set_rng_state(rng.str());
   SaveSolverState(&state);
-  const std::string state_file = SnapshotFilename(".solverstate");
-  LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
-  WriteProtoToBinaryFile(state, state_file);
+  const std::string state_file = SnapshotFilename(hdf5 ? ".solverstate.h5" : ".solverstate");
+  LOG(INFO) << "Snapshotting solver state to " << (hdf5 ? "HDF5" : "binary proto") << " file "
+            << state_file;
+  if (hdf5) {
+    WriteSolverStateToHDF5(state, state_file);
+  } else {
+    WriteProtoToBinaryFile(state, state_file);
+  }
 }
 
 template <typename Dtype>
 void Solver<Dtype>::Restore(const std::string& state_file) {
-  CAFFE_ENFORCE_AS(FileError, !ends_with(state_file, ".h5"), "'", state_file,
-                   "': HDF5 solver states are not supported by this build (use a .solverstate)");
   SolverState state;
-  ReadProtoFromBinaryFile(state_file, &state);
+  if (ends_with(state_file, ".h5")) {
+    ReadSolverStateFromHDF5(state_file, &state);
+  } else {
+    ReadProtoFromBinaryFile(state_file, &state);
+  }
   CAFFE_ENFORCE_AS(FileError, state.iter() >= 0, "'", state_file, "': negative iteration ", state.iter());
   CheckSolverState(state, state_file);
   std::mt19937_64 rng;

@@ -1,5 +1,5 @@
 // Per-element math of the neuron layers: the ops of ReLU, Sigmoid, TanH, Power, ELU,
-// AbsVal, Exp, Log, BNLL and Threshold, and Dropout's mask. Each op has forward(x) -> y
+// AbsVal, Exp, Log, BNLL, Threshold, Clip and Swish, and Dropout's mask. Each op has forward(x) -> y
 // and backward(x, y, dy) -> dx; NeuronForward and NeuronBackward apply an op over whole
 // arrays (ElementwiseNeuronLayer's passes).
 #pragma once
@@ -112,6 +112,30 @@ struct ThresholdOp {
   Dtype threshold;
   CAFFE_HOST_DEVICE Dtype forward(Dtype x) const { return x > threshold ? Dtype(1) : Dtype(0); }
   CAFFE_HOST_DEVICE Dtype backward(Dtype, Dtype, Dtype) const { return Dtype(0); }
+};
+
+// y = x clamped into [lo, hi]; the gradient passes where lo <= x <= hi (BVLC's Clip).
+template <typename Dtype>
+struct ClipOp {
+  Dtype lo, hi;
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const { return hd_max(lo, hd_min(x, hi)); }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype x, Dtype, Dtype dy) const {
+    return (x >= lo && x <= hi) ? dy : Dtype(0);
+  }
+};
+
+// y = x * sigmoid(beta x); dy/dx = s + beta x s (1 - s) = beta y + s (1 - beta y).
+template <typename Dtype>
+struct SwishOp {
+  Dtype beta;
+  CAFFE_HOST_DEVICE Dtype sig(Dtype x) const {
+    return Dtype(0.5) * hd_tanh(Dtype(0.5) * beta * x) + Dtype(0.5);
+  }
+  CAFFE_HOST_DEVICE Dtype forward(Dtype x) const { return x * sig(x); }
+  CAFFE_HOST_DEVICE Dtype backward(Dtype x, Dtype y, Dtype dy) const {
+    const Dtype s = sig(x);
+    return dy * (beta * y + s * (Dtype(1) - beta * y));
+  }
 };
 
 // Keeps x where the random draw exceeds the threshold, scaled by `scale`; zero elsewhere.
