@@ -5,6 +5,7 @@ of this project beside PyTorch and BVLC Caffe, measured in the same run.
     python3 benchmarks/train_step.py                      # all networks, threads = cores
     python3 benchmarks/train_step.py --nets st_cnn --iters 20 --threads 2
     python3 benchmarks/train_step.py --bvlc /tmp/seedfork/build/tools/caffe
+    python3 benchmarks/train_step.py --gpu                # CUDA, beside PyTorch CUDA
 
 Networks (benchmarks/nets/, batch 64, data already in memory):
   st_cnn     cluttered-MNIST ST-CNN: localisation net -> SpatialTransformer -> CNN, 60x60
@@ -106,10 +107,12 @@ def fill_inputs(shapes, rng):
 
 
 # ---------------------------------------------------------------- this project (worker)
-def worker_caffe(name, iters):
+def worker_caffe(name, iters, gpu):
     import numpy as np
     sys.path.insert(0, os.path.join(ROOT, 'python'))
     import caffe
+    if gpu:
+        caffe.set_mode_gpu()
     base = rss_mb()
     path, kind = NETWORKS[name]
     param = load_net_param(path)
@@ -124,7 +127,11 @@ def worker_caffe(name, iters):
         for blob, value in fill_inputs(shapes, rng).items():
             net.blobs[blob].data[...] = value
         last = len(net.layers) - 1
-        step = lambda: net._net._forward(0, last)  # noqa: E731
+        out = net.outputs[0]
+
+        def step():
+            net._net._forward(0, last)
+            float(net.blobs[out].data.flat[0])  # waits for the device
     else:
         with tempfile.NamedTemporaryFile('w', suffix='.prototxt', delete=False) as f:
             f.write(f'net: "{path}"\nbase_lr: 0.01\nmomentum: 0.9\nweight_decay: 0.0005\n'
@@ -135,6 +142,7 @@ def worker_caffe(name, iters):
         os.unlink(solver_path)
         for blob, value in fill_inputs(input_shapes(param), rng).items():
             solver.net.blobs[blob].data[...] = value
+        # step() reads the loss back to the host, which waits for the device.
         step = lambda: solver.step(1)  # noqa: E731
     return run_steps(step, iters, base)
 
@@ -254,24 +262,27 @@ def torch_module(param, torch):
     return Net()
 
 
-def worker_torch(name, iters, threads):
+def worker_torch(name, iters, threads, gpu):
     import numpy as np
     import torch
     torch.set_num_threads(threads)
+    device = torch.device('cuda' if gpu else 'cpu')
+    sync = torch.cuda.synchronize if gpu else (lambda: None)
     base = rss_mb()
     path, kind = NETWORKS[name]
     param = load_net_param(path)
     rng = np.random.RandomState(0)
     batch = GOOGLENET_BATCH if kind == 'forward' else None
     shapes = input_shapes(param, batch)
-    model = torch_module(param, torch)
-    inputs = {k: torch.from_numpy(v) for k, v in fill_inputs(shapes, rng).items()}
+    model = torch_module(param, torch).to(device)
+    inputs = {k: torch.from_numpy(v).to(device) for k, v in fill_inputs(shapes, rng).items()}
     if kind == 'forward':
         model.eval()
 
         def step():
             with torch.no_grad():
                 model(inputs)
+            sync()
     else:
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
 
@@ -279,6 +290,7 @@ def worker_torch(name, iters, threads):
             opt.zero_grad()
             model(inputs).backward()
             opt.step()
+            sync()
     return run_steps(step, iters, base)
 
 
@@ -318,13 +330,15 @@ def main():
     ap.add_argument('--bvlc', default='/tmp/seedfork/build/tools/caffe',
                     help="BVLC Caffe's caffe binary (skipped when missing)")
     ap.add_argument('--no-torch', action='store_true')
+    ap.add_argument('--gpu', action='store_true',
+                    help='run on the GPU (PyTorch on CUDA); BVLC Caffe is CPU-only and skipped')
     ap.add_argument('--worker', nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args.worker:
         framework, name = args.worker
-        result = (worker_caffe(name, args.iters) if framework == 'caffe'
-                  else worker_torch(name, args.iters, args.threads))
+        result = (worker_caffe(name, args.iters, args.gpu) if framework == 'caffe'
+                  else worker_torch(name, args.iters, args.threads, args.gpu))
         print(json.dumps(result))
         return
 
@@ -335,15 +349,16 @@ def main():
     have_torch = not args.no_torch and importlib.util.find_spec('torch') is not None
     ours_bin = os.path.join(os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build')),
                             'tools', 'caffe')
-    bvlc = args.bvlc if os.path.exists(args.bvlc) else None
+    bvlc = args.bvlc if os.path.exists(args.bvlc) and not args.gpu else None
     names = [n for n in args.nets.split(',') if n]
-    print(f'# {args.threads} threads, {args.iters} timed iterations, engine '
+    print(f'# {"GPU" if args.gpu else "CPU"}, {args.threads} threads, {args.iters} timed iterations, engine '
           f'{args.engine or "default"}; torch: {"yes" if have_torch else "no"}; '
           f'BVLC caffe: {bvlc or "not found"}')
 
     rows = []
     for name in names:
-        common = ['--iters', str(args.iters), '--threads', str(args.threads)]
+        common = ['--iters', str(args.iters), '--threads', str(args.threads)] + \
+            (['--gpu'] if args.gpu else [])
         ours = run_worker(common + ['--worker', 'caffe', name], env)
         theirs = run_worker(common + ['--worker', 'torch', name], env) if have_torch else None
         rows.append((name, ours, theirs))
@@ -362,9 +377,15 @@ def main():
                  if t_ms else (theirs or {}).get('error', '-'))
         print(f'| {name} | {ours["ms"]:.1f} | {fmt(t_ms)} | {fmt(ratio, ".2f")} | '
               f'{ours["peak_rss"]:.0f} / {ours["net_rss"]:.0f} | {t_rss} |')
+    print('(targets: ratio at most 1.0, aim 0.8; peak RSS no more than PyTorch\'s)')
+    times = {name: ours.get('ms') for name, ours, _ in rows}
+    if times.get('st_cnn') and times.get('cnn'):
+        extra = 100.0 * (times['st_cnn'] / times['cnn'] - 1)
+        print(f'The transformer and its localisation net add {extra:.0f}% to the CNN\'s '
+              'training iteration (target: at most 15%).')
 
     train_names = [n for n in names if NETWORKS[n][1] == 'train']
-    if os.path.exists(ours_bin) and train_names:
+    if os.path.exists(ours_bin) and train_names and not args.gpu:
         print('\n## `caffe time` (forward + backward, no update), same prototxt')
         print('| network | this project ms | BVLC Caffe ms | ratio |')
         print('|---|---|---|---|')
@@ -381,6 +402,7 @@ def main():
             note = ' (BVLC failed: ' + bvlc_err.strip().splitlines()[-1] + ')' if bvlc_err else ''
             print(f'| {name} | {fmt(ours_ms)} | {fmt(bvlc_ms)} | '
                   f'{fmt(ours_ms / bvlc_ms if ours_ms and bvlc_ms else None, ".2f")} |{note}')
+        print('(target: ratio at most 0.5, i.e. at least twice as fast as BVLC Caffe)')
         if per_layer:
             print('\n## ST-CNN per layer (`caffe time`, ms): where the time goes')
             print('| layer | forward | backward | BVLC forward | BVLC backward |')

@@ -129,11 +129,6 @@ def test_nonexistent_lmdb(tmp_path):
     assert out.returncode == 1 and 'does not exist' in out.stderr
 
 
-def test_leveldb_backend_is_a_clear_error(tmp_path):
-    with pytest.raises(caffe.ParseError, match='LEVELDB'):
-        data_net(tmp_path, 'Data', f'data_param {{ source: "{tmp_path}" batch_size: 1 }}')
-
-
 def test_make_list_file(tmp_path):
     for cls, n in (('cat', 2), ('dog', 3)):
         write_pngs(tmp_path / 'named' / cls, random_images(n, 3, 3))

@@ -57,8 +57,12 @@ def test_enum_params_and_errors():
         n.x = L.Input(shape=dict(dim=[1]))
         n.y = L.ReLU(n.x, no_such_field=3)
         n.to_proto()
-    with pytest.raises(TypeError, match='not a layer output'):
+    # BVLC's exact wording (its own test matches it with a regular expression).
+    with pytest.raises(TypeError, match=r"^ReLU input 0 is not a Top \(type is <class 'numpy.ndarray'>\)$"):
         L.ReLU(np.zeros(3))
+    with pytest.raises(TypeError, match=r"^Concat input 1 is not a Top \(type is <class 'tuple'>\)$"):
+        x = L.Input(shape=dict(dim=[1]))
+        L.Concat(x, L.DummyData(ntop=2))
 
 
 def test_generated_net_builds_and_runs(tmp_path):

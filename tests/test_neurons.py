@@ -1,5 +1,5 @@
-"""Neuron layers: ReLU, Sigmoid, TanH, Power, ELU, AbsVal, Exp, Log, BNLL, Threshold, PReLU,
-Dropout (forward vs numpy, gradients vs finite differences, dropout statistics, in-place use
+"""Neuron layers: ReLU, Sigmoid, TanH, Power, ELU, AbsVal, Exp, Log, BNLL, Threshold, Clip,
+Swish, PReLU, Dropout (forward vs numpy, gradients vs finite differences, dropout statistics, in-place use
 inside a net, parameter errors, GPU vs CPU)."""
 import numpy as np
 import pytest
@@ -44,6 +44,9 @@ ELEMENTWISE = [
     ('type: "Log" log_param { base: 10 scale: 2 shift: 3 }', lambda x: np.log10(2 * x + 3)),
     ('type: "BNLL"', lambda x: np.log1p(np.exp(x))),
     ('type: "Threshold" threshold_param { threshold: 0.2 }', lambda x: (x > 0.2).astype(x.dtype)),
+    ('type: "Clip" clip_param { min: -0.55 max: 0.45 }', lambda x: np.minimum(np.maximum(x, -0.55), 0.45)),
+    ('type: "Swish"', lambda x: x / (1 + np.exp(-x))),
+    ('type: "Swish" swish_param { beta: 2.5 }', lambda x: x / (1 + np.exp(-2.5 * x))),
     ('type: "PReLU"', lambda x: np.where(x > 0, x, 0.25 * x)),
     ('type: "PReLU" prelu_param { channel_shared: true filler { type: "constant" value: -0.3 } }',
      lambda x: np.where(x > 0, x, -0.3 * x)),
@@ -221,6 +224,11 @@ def test_dropout_ratio_zero_keeps_everything():
 def test_bad_parameters_are_rejected(layer, match):
     with pytest.raises(caffe.CaffeError, match=match):
         layer_forward(layer, {'x': RNG.rand(2, 3)})
+
+
+def test_clip_needs_ordered_bounds():
+    with pytest.raises(caffe.CaffeError, match=r"Clip.*min \(1\) must not exceed clip_param.max \(0\)"):
+        layer_forward('type: "Clip" clip_param { min: 1 max: 0 }', {'x': RNG.rand(2, 3)})
 
 
 def test_prelu_needs_channels():

@@ -1,4 +1,4 @@
-"""Pooling (MAX with optional mask top, AVE, global) against numpy loops; Caffe's
+"""Pooling (MAX with optional mask top, AVE, STOCHASTIC, global) against numpy loops; Caffe's
 output-size rule (ceil rounding, last window starts inside the padded image)."""
 import math
 
@@ -165,8 +165,8 @@ def test_kernel_larger_than_padded_input_raises():
 
 def test_bad_parameters_raise():
     x = {'x': np.zeros((1, 1, 6, 6))}
-    with pytest.raises(Exception, match=r"\(Pooling\).*STOCHASTIC"):
-        layer_net(pool_text('STOCHASTIC'), x)
+    with pytest.raises(Exception, match=r"\(Pooling\).*at most 1 top"):
+        layer_net(pool_text('STOCHASTIC'), x, tops=('a', 'b'))
     with pytest.raises(Exception, match=r"\(Pooling\).*pad \(2x2\) must be smaller than the kernel"):
         layer_net(pool_text('MAX', 'kernel_size: 2 pad: 2'), x)
     with pytest.raises(Exception, match=r"\(Pooling\).*global_pooling"):
@@ -177,6 +177,130 @@ def test_bad_parameters_raise():
         layer_net(pool_text('AVE'), x, tops=('a', 'b'))
     with pytest.raises(Exception, match=r"\(Pooling\).*4-axis"):
         layer_net(pool_text('MAX'), {'x': np.zeros((2, 6, 6))})
+
+
+def stochastic_windows(x, kernel, stride, pad):
+    """The windows of stochastic pooling: the output size of the padded geometry, the
+    windows themselves without padding (as BVLC), clipped to the image. Yields
+    (i, j, rows, cols)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, pad
+    any_pad = ph > 0 or pw > 0
+    oh, ow = out_size(h, kh, ph, sh, True, any_pad), out_size(w, kw, pw, sw, True, any_pad)
+    for i in range(oh):
+        for j in range(ow):
+            yield i, j, oh, ow, slice(i * sh, min(i * sh + kh, h)), slice(j * sw, min(j * sw + kw, w))
+
+
+STOCHASTIC_GEOMS = [GEOMS[0], GEOMS[1], GEOMS[2]]
+
+
+@pytest.mark.parametrize('geom,kernel,stride,pad', STOCHASTIC_GEOMS)
+def test_stochastic_test_phase_forward_and_gradient(geom, kernel, stride, pad):
+    x = np.random.RandomState(3).uniform(0.1, 1, (2, 2, 6, 7))
+    out = layer_forward(pool_text('STOCHASTIC', geom), {'x': x}, dtype=np.float64)['out']
+    for i, j, oh, ow, rows, cols in stochastic_windows(x, kernel, stride, pad):
+        win = x[:, :, rows, cols].reshape(2, 2, -1)
+        if win.size == 0:  # a window starting past the image (padded geometry): 0
+            np.testing.assert_array_equal(out[:, :, i, j], 0)
+            continue
+        np.testing.assert_allclose(out[:, :, i, j], (win ** 2).sum(-1) / win.sum(-1), rtol=1e-12)
+    assert out.shape[2:] == (oh, ow)
+    check_gradient(pool_text('STOCHASTIC', geom), {'x': x[:1, :1, :5, :5]}, phase=caffe.TEST)
+
+
+@pytest.mark.parametrize('geom,kernel,stride,pad', STOCHASTIC_GEOMS)
+def test_stochastic_train_picks_a_window_pixel_and_backward_follows_it(geom, kernel, stride, pad):
+    x = np.random.RandomState(4).uniform(0.1, 1, (2, 3, 6, 7))
+    net = layer_net(pool_text('STOCHASTIC', geom), {'x': x})
+    net.forward()
+    out = net.blobs['out'].data
+    dy = np.random.RandomState(5).randn(*out.shape)
+    net.blobs['out'].diff[...] = dy
+    net.backward()
+    want = np.zeros_like(x)
+    for i, j, _, _, rows, cols in stochastic_windows(x, kernel, stride, pad):
+        win = x[:, :, rows, cols]
+        if win.size == 0:
+            np.testing.assert_array_equal(out[:, :, i, j], 0)
+            continue
+        for a in range(2):
+            for b in range(3):
+                hits = np.argwhere(win[a, b] == out[a, b, i, j])
+                assert len(hits) == 1  # the output is one of the window's pixels
+                r, c = hits[0]
+                want[a, b, rows.start + r, cols.start + c] += dy[a, b, i, j]
+    np.testing.assert_array_equal(net.blobs['x'].diff, want)
+
+
+def test_stochastic_train_draws_in_proportion_to_the_values():
+    values = np.array([1.0, 2, 3, 4])
+    x = np.tile(values.reshape(1, 1, 2, 2), (1, 20000, 1, 1))
+    caffe.set_random_seed(7)
+    out = layer_forward(pool_text('STOCHASTIC', 'kernel_size: 2'), {'x': x}, dtype=np.float64,
+                        phase=caffe.TRAIN)['out'].ravel()
+    freq = np.array([np.mean(out == v) for v in values])
+    np.testing.assert_allclose(freq, values / values.sum(), atol=0.015)
+
+
+def test_stochastic_train_gradient_with_fixed_draws():
+    """Central differences with the same random draws in every forward pass (reseeded):
+    the choice is then fixed and the gradient exact."""
+    x = np.random.RandomState(8).uniform(0.1, 1, (1, 2, 4, 5))
+    net = layer_net(pool_text('STOCHASTIC', 'kernel_size: 2 stride: 2'), {'x': x})
+    w = np.random.RandomState(9).randn(*net.blobs['out'].data.shape)
+
+    def objective():
+        caffe.set_random_seed(11)
+        net.forward()
+        return float(np.sum(net.blobs['out'].data * w))
+
+    objective()
+    net.blobs['out'].diff[...] = w
+    net.backward()
+    analytic = net.blobs['x'].diff.copy()
+    numeric = np.zeros_like(x)
+    data = net.blobs['x'].data
+    for i in range(x.size):
+        orig = data.flat[i]
+        data.flat[i] = orig + 1e-6
+        plus = objective()
+        data.flat[i] = orig - 1e-6
+        minus = objective()
+        data.flat[i] = orig
+        numeric.flat[i] = (plus - minus) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+    assert np.count_nonzero(analytic) == w.size
+
+
+@pytest.mark.skipif(not caffe.has_gpu(), reason="no GPU")
+@pytest.mark.parametrize('geom', [g[0] for g in STOCHASTIC_GEOMS])
+def test_gpu_matches_cpu_stochastic_test_phase(geom):
+    """STOCHASTIC in TEST is deterministic; in TRAIN the GPU draws from cuRAND, so only its
+    consistency is checked (each output is a pixel of its window, the gradient follows)."""
+    x = np.random.RandomState(12).uniform(0.1, 1, (2, 3, 9, 8))
+    results = []
+    for set_mode in (caffe.set_mode_cpu, caffe.set_mode_gpu):
+        set_mode()
+        net = layer_net(pool_text('STOCHASTIC', geom), {'x': x}, phase=caffe.TEST)
+        net.forward()
+        net.blobs['out'].diff[...] = np.random.RandomState(6).randn(*net.blobs['out'].data.shape)
+        net.backward()
+        results.append([net.blobs['out'].data.copy(), net.blobs['x'].diff.copy()])
+    for c, g in zip(*results):
+        np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-12)
+    caffe.set_mode_gpu()
+    try:
+        net = layer_net(pool_text('STOCHASTIC', geom), {'x': x}, phase=caffe.TRAIN)
+        net.forward()
+        net.blobs['out'].diff[...] = 1
+        net.backward()
+        out, dx = net.blobs['out'].data, net.blobs['x'].diff
+    finally:
+        caffe.set_mode_cpu()
+    assert np.isclose(dx.sum(), out.size)
+    assert all(np.any(np.isclose(x[a, b], out[a, b, i, j])) for a in range(2) for b in range(3)
+               for i in range(out.shape[2]) for j in range(out.shape[3]))
 
 
 @pytest.mark.skipif(not caffe.has_gpu(), reason="no GPU")

@@ -71,6 +71,24 @@ def test_seed_fork_fields():
     assert _number(caffe_pb2.LocLossParameter, 'threshold') == 1
 
 
+def test_seed_fork_recurrent_fields():
+    L = caffe_pb2.LayerParameter
+    assert _number(L, 'lstm_param') == 201
+    assert _number(L, 'repeat_param') == 202
+    lstm = caffe_pb2.LstmParameter
+    expected = {'num_output': 1, 'clipping_threshold': 2, 'weight_filler': 3,
+                'bias_filler': 4, 'batch_size': 5}
+    assert {f: _number(lstm, f) for f in expected} == expected
+    assert lstm().batch_size == 1 and lstm().clipping_threshold == 0
+    assert _number(caffe_pb2.RepeatParameter, 'num_repeats') == 1
+    assert _number(caffe_pb2.RepeatParameter, 'axis') == 2
+    assert caffe_pb2.RepeatParameter().axis == 1
+    # BVLC's messages that had to move keep their own field numbers.
+    assert _number(caffe_pb2.RecurrentParameter, 'expose_hidden') == 5
+    assert _number(caffe_pb2.ClipParameter, 'max') == 2
+    assert _number(caffe_pb2.SwishParameter, 'beta') == 1
+
+
 def test_no_duplicate_layer_parameter_numbers():
     numbers = [f.number for f in caffe_pb2.LayerParameter.DESCRIPTOR.fields]
     assert len(numbers) == len(set(numbers))

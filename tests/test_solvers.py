@@ -278,11 +278,10 @@ def test_legacy_solver_type_and_get_solver(tmp_path):
 
 
 @pytest.mark.parametrize('fields, message', [
-    (dict(type='"Adamax"'), "unknown solver type 'Adamax'"),
+    (dict(type='"Adamax"'), "solver has unknown type 'Adamax'"),
     (dict(lr_policy='"cosine"'), 'unknown lr_policy "cosine"'),
     (dict(lr_policy='"step"'), 'needs stepsize'),
     (dict(type='"AdaGrad"', momentum=0.9), 'momentum cannot be used with AdaGrad'),
-    (dict(snapshot_format='HDF5'), 'HDF5 is not supported'),
     (dict(net='"missing.prototxt"'), "cannot open 'missing.prototxt'"),
     (dict(regularization_type='"L3"'), 'unknown regularization_type'),
     (dict(test_iter=2), 'test_interval must be > 0'),

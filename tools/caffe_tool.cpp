@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <gflags/gflags.h>
+#include <omp.h>
+#include <pybind11/embed.h>
 
 #include "caffe/common.hpp"
 #include "caffe/layer_factory.hpp"
@@ -47,6 +49,54 @@ namespace {
 
 using caffe::Caffe;
 using caffe::Net;
+namespace py = pybind11;
+
+// Python layers. The first net that asks for layer type "Python" starts an embedded
+// interpreter and imports pycaffe there, which registers the type in this process's layer
+// registry (pycaffe's module links the same libcaffe). The modules that python_param
+// names are then imported from sys.path, i.e. PYTHONPATH. The GIL is released right away:
+// the Python layers take it around their own calls only.
+class EmbeddedPython {
+ public:
+  static void StartFor(const std::string& type) {
+    if (type != "Python" || interpreter_) return;
+    interpreter_ = new py::scoped_interpreter(/*init_signal_handlers=*/false);
+    std::string failure;
+    try {
+      try {
+        py::module_::import("caffe");
+      } catch (py::error_already_set& e) {
+        if (!e.matches(PyExc_ModuleNotFoundError)) throw;
+        // pycaffe is not on PYTHONPATH: this checkout's own.
+        py::module_::import("sys").attr("path").attr("append")(CAFFE_PYCAFFE_FALLBACK_DIR);
+        py::module_::import("caffe");
+      }
+      if (!caffe::LayerRegistry<float>::Has("Python")) {
+        failure = caffe::str_cat("the pycaffe found at ",
+                                 py::str(py::module_::import("caffe").attr("__file__")).cast<std::string>(),
+                                 " belongs to another build of Caffe; put this build's python/ folder "
+                                 "first on PYTHONPATH");
+      }
+    } catch (py::error_already_set& e) {
+      failure = caffe::str_cat("`import caffe` (pycaffe) failed in the embedded interpreter: ", e.what());
+    }
+    saved_ = PyEval_SaveThread();
+    CAFFE_ENFORCE_AS(ParseError, failure.empty(), "layer type 'Python' needs pycaffe: ", failure);
+    LOG(INFO) << "Python layers enabled (embedded Python " << Py_GetVersion() << ")";
+  }
+
+  // Ends the interpreter once every net (and with it every Python layer) is gone.
+  static void Stop() {
+    if (!interpreter_) return;
+    PyEval_RestoreThread(saved_);
+    delete interpreter_;
+    interpreter_ = nullptr;
+  }
+
+ private:
+  static inline py::scoped_interpreter* interpreter_ = nullptr;
+  static inline PyThreadState* saved_ = nullptr;
+};
 
 // The device IDs named by -gpu, checked against the build and the machine.
 std::vector<int> get_gpus() {
@@ -143,7 +193,7 @@ int cmd_train() {
     solver_param.clear_weights();
     solver_param.add_weights(FLAGS_weights);
   }
-  std::unique_ptr<caffe::Solver<float>> solver(caffe::SolverRegistry<float>::CreateSolver(solver_param));
+  std::unique_ptr<caffe::Solver<float>> solver = caffe::CreateSolver<float>(solver_param);
   solver->SetActionFunction(signal_handler.GetActionFunction());
   if (!FLAGS_snapshot.empty()) LOG(INFO) << "Resuming from " << FLAGS_snapshot;
   solver->Solve(FLAGS_snapshot);
@@ -158,37 +208,18 @@ int cmd_test() {
   Net<float> net(FLAGS_model, caffe::TEST, FLAGS_level, &stages);
   caffe::LoadNetWeights(&net, FLAGS_weights);
   LOG(INFO) << "Running for " << FLAGS_iterations << " iterations.";
-  std::vector<float> scores;
-  std::vector<int> output_ids;
-  float loss = 0;
-  for (int i = 0; i < FLAGS_iterations; ++i) {
-    float iter_loss;
-    const auto& result = net.Forward(&iter_loss);
-    loss += iter_loss;
-    size_t idx = 0;
-    for (size_t j = 0; j < result.size(); ++j) {
-      const std::string& name = net.blob_names()[net.output_blob_indices()[j]];
-      for (int k = 0; k < result[j]->count(); ++k, ++idx) {
-        const float score = result[j]->cpu_data()[k];
-        if (i == 0) {
-          scores.push_back(score);
-          output_ids.push_back(static_cast<int>(j));
-        } else {
-          scores[idx] += score;
+  // The solver's test loop, logging every batch's outputs as BVLC's caffe test does.
+  const caffe::NetScores<float> scores = caffe::ScoreNet<float>(
+      &net, FLAGS_iterations, nullptr, [&net](int i, const std::vector<caffe::Blob<float>*>& result) {
+        for (size_t j = 0; j < result.size(); ++j) {
+          const std::string& name = net.blob_names()[net.output_blob_indices()[j]];
+          for (int k = 0; k < result[j]->count(); ++k)
+            LOG(INFO) << "Batch " << i << ", " << name << " = " << result[j]->cpu_data()[k];
         }
-        LOG(INFO) << "Batch " << i << ", " << name << " = " << score;
-      }
-    }
-  }
-  LOG(INFO) << "Loss: " << loss / FLAGS_iterations;
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const int blob = net.output_blob_indices()[output_ids[i]];
-    const float mean = scores[i] / FLAGS_iterations;
-    const float weight = net.blob_loss_weights()[blob];
-    std::ostringstream loss_msg;
-    if (weight) loss_msg << " (* " << weight << " = " << weight * mean << " loss)";
-    LOG(INFO) << net.blob_names()[blob] << " = " << mean << loss_msg.str();
-  }
+      });
+  LOG(INFO) << "Loss: " << scores.loss;
+  for (size_t i = 0; i < scores.mean.size(); ++i)
+    LOG(INFO) << caffe::OutputLine(net, scores.output_of[i], scores.mean[i]);
   return 0;
 }
 
@@ -284,6 +315,7 @@ std::string one_line(std::string message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  caffe::SetOpenMPDefaultsAndReexec(argv);
   gflags::SetUsageMessage(
       "command line brew\n"
       "usage: caffe <command> <args>\n\n"
@@ -292,13 +324,21 @@ int main(int argc, char** argv) {
       "  test            score a model\n"
       "  device_query    show GPU diagnostic information\n"
       "  time            benchmark model execution time");
-  gflags::SetVersionString("1.0.0");
+  gflags::SetVersionString(CAFFE_VERSION);
   gflags::ParseCommandLineFlags(&argc, &argv, true);
+  caffe::LayerRegistry<float>::SetUnknownTypeHandler(EmbeddedPython::StartFor);
+  caffe::LayerRegistry<double>::SetUnknownTypeHandler(EmbeddedPython::StartFor);
+  int status = 1;
   try {
     caffe::GlobalInit(&argc, &argv);
     if (!FLAGS_engine.empty()) {
       caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
     }
+    const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+    const char* spin_count = std::getenv("GOMP_SPINCOUNT");
+    LOG(INFO) << "OpenMP: " << omp_get_max_threads() << " threads (OMP_NUM_THREADS), "
+              << "wait policy " << (wait_policy ? wait_policy : "(default)") << ", spin count "
+              << (spin_count ? spin_count : "(default)");
     LOG(INFO) << "CPU engine: "
               << (Caffe::default_cpu_engine() == Caffe::ENGINE_DNNL ? "DNNL" : "CAFFE")
               << " (for layers whose engine field is DEFAULT)";
@@ -310,9 +350,11 @@ int main(int argc, char** argv) {
     auto it = commands().find(argv[1]);
     CAFFE_ENFORCE_AS(ParseError, it != commands().end(), "unknown command '", argv[1],
                      "'; commands: train, test, time, device_query");
-    return it->second();
+    status = it->second();
   } catch (const std::exception& e) {
     std::cerr << "caffe: " << one_line(e.what()) << std::endl;
-    return 1;
+    status = 1;
   }
+  EmbeddedPython::Stop();
+  return status;
 }

@@ -1,18 +1,18 @@
-// compute_image_mean: the per-pixel mean of the Datum records in an LMDB database,
+// compute_image_mean: the per-pixel mean of the Datum records in an LMDB or LevelDB database,
 // written as a binaryproto BlobProto of shape 1 x C x H x W (for transform_param
 // mean_file), as BVLC Caffe's tool does.
-//   compute_image_mean [-backend=lmdb] INPUT_DB [OUTPUT_FILE]
+//   compute_image_mean [-backend=lmdb|leveldb] INPUT_DB [OUTPUT_FILE]
 #include <gflags/gflags.h>
 
 #include <iostream>
 #include <vector>
 
 #include "caffe/common.hpp"
-#include "caffe/util/db_lmdb.hpp"
+#include "caffe/util/db.hpp"
 #include "caffe/util/image_io.hpp"
 #include "caffe/util/io.hpp"
 
-DEFINE_string(backend, "lmdb", "The database backend; only lmdb is supported");
+DEFINE_string(backend, "lmdb", "The database backend: lmdb or leveldb");
 
 namespace {
 
@@ -46,7 +46,7 @@ void datum_values(const caffe::Datum& raw, std::vector<double>* out, int* c, int
 int main(int argc, char** argv) {
   try {
     gflags::SetUsageMessage(
-        "Computes the mean image of an LMDB database of Datum records.\n"
+        "Computes the mean image of an LMDB or LevelDB database of Datum records.\n"
         "Usage:\n    compute_image_mean [FLAGS] INPUT_DB [OUTPUT_FILE]");
     gflags::ParseCommandLineFlags(&argc, &argv, true);
     caffe::GlobalInit(&argc, &argv);
@@ -54,10 +54,11 @@ int main(int argc, char** argv) {
       gflags::ShowUsageWithFlagsRestrict(argv[0], "tools/compute_image_mean");
       return 1;
     }
-    CAFFE_ENFORCE_AS(ParseError, FLAGS_backend == "lmdb", "-backend=", FLAGS_backend,
-                     " is not supported; use -backend=lmdb");
-    caffe::LMDBReader db(argv[1]);
-    CAFFE_ENFORCE_AS(FileError, db.valid(), "LMDB database '", argv[1], "' is empty");
+    CAFFE_ENFORCE_AS(ParseError, FLAGS_backend == "lmdb" || FLAGS_backend == "leveldb",
+                     "-backend=", FLAGS_backend, " is not supported; use lmdb or leveldb");
+    std::unique_ptr<caffe::DBReader> reader = caffe::OpenDBReader(FLAGS_backend, argv[1]);
+    caffe::DBReader& db = *reader;
+    CAFFE_ENFORCE_AS(FileError, db.valid(), db.kind(), " database '", argv[1], "' is empty");
     std::vector<double> sum, values;
     int C = 0, H = 0, W = 0, count = 0;
     caffe::Datum datum;

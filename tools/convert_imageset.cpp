@@ -1,5 +1,5 @@
-// convert_imageset: writes the images of a `path label` list file into a new LMDB database
-// of Datum records, as BVLC Caffe's tool does.
+// convert_imageset: writes the images of a `path label` list file into a new LMDB (or,
+// with -backend=leveldb, LevelDB) database of Datum records, as BVLC Caffe's tool does.
 //   convert_imageset [flags] ROOTFOLDER/ LISTFILE DB_NAME
 #include <gflags/gflags.h>
 
@@ -9,13 +9,13 @@
 #include <random>
 
 #include "caffe/common.hpp"
-#include "caffe/util/db_lmdb.hpp"
+#include "caffe/util/db.hpp"
 #include "caffe/util/image_io.hpp"
 
 DEFINE_bool(gray, false, "Read the images as gray (one channel)");
 DEFINE_bool(shuffle, false, "Shuffle the order of the images");
 DEFINE_int64(seed, -1, "Random seed for -shuffle (default: a random one)");
-DEFINE_string(backend, "lmdb", "The database backend; only lmdb is supported");
+DEFINE_string(backend, "lmdb", "The database backend: lmdb or leveldb");
 DEFINE_int32(resize_width, 0, "Resize images to this width (with -resize_height)");
 DEFINE_int32(resize_height, 0, "Resize images to this height (with -resize_width)");
 DEFINE_bool(check_size, false, "Check that all images have the same size");
@@ -25,7 +25,7 @@ DEFINE_string(encode_type, "", "With -encoded: re-encode as this type (png, jpg,
 int main(int argc, char** argv) {
   try {
     gflags::SetUsageMessage(
-        "Converts a set of images to an LMDB database of Datum records.\n"
+        "Converts a set of images to an LMDB or LevelDB database of Datum records.\n"
         "Usage:\n    convert_imageset [FLAGS] ROOTFOLDER/ LISTFILE DB_NAME\n"
         "LISTFILE has one `path label` line per image (paths relative to ROOTFOLDER; the\n"
         "label is the last token, so paths may contain spaces).");
@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
       gflags::ShowUsageWithFlagsRestrict(argv[0], "tools/convert_imageset");
       return 1;
     }
-    CAFFE_ENFORCE_AS(ParseError, FLAGS_backend == "lmdb", "-backend=", FLAGS_backend,
-                     " is not supported; use -backend=lmdb");
+    CAFFE_ENFORCE_AS(ParseError, FLAGS_backend == "lmdb" || FLAGS_backend == "leveldb",
+                     "-backend=", FLAGS_backend, " is not supported; use lmdb or leveldb");
     CAFFE_ENFORCE_AS(ParseError, (FLAGS_resize_height > 0) == (FLAGS_resize_width > 0),
                      "give both -resize_height and -resize_width, or neither");
     const std::string root = argv[1], list = argv[2], db_name = argv[3];
@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
       std::shuffle(lines.begin(), lines.end(), rng);
     }
     LOG(INFO) << "A total of " << lines.size() << " images.";
-    caffe::LMDBWriter db(db_name);
+    std::unique_ptr<caffe::DBWriter> writer = caffe::CreateDBWriter(FLAGS_backend, db_name);
+    caffe::DBWriter& db = *writer;
     caffe::Datum datum;
     int count = 0, skipped = 0, data_size = -1;
     char key[32];

@@ -14,21 +14,19 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
 
 
-def auto_threads():
-    """Threads for training: every core on an idle machine, one when other work is running
-    (with OpenMP, two threads sharing a busy 2-core machine are several times slower than
-    one: each parallel region waits for the thread that is not scheduled)."""
-    cores = os.cpu_count() or 1
-    return cores if os.getloadavg()[0] < 0.5 else 1
+def default_threads():
+    """OpenMP threads for training when the user names none: OMP_NUM_THREADS if set, else
+    every core (the library's OpenMP defaults keep a busy machine usable: see
+    docs/cpu_engines.md)."""
+    return int(os.environ.get('OMP_NUM_THREADS') or os.cpu_count() or 1)
 
 
 def quiet_pycaffe():
     """For the scripts, before caffe loads: pycaffe in their process logs warnings and
-    errors only (`caffe train` logs everything: its log is parsed) and runs OpenMP on
-    auto_threads(). Done on import only when the scripts ask (tests import this module too
-    and must not change the environment of the tools they run)."""
+    errors only (`caffe train` logs everything: its log is parsed). Done on import only
+    when the scripts ask (tests import this module too and must not change the environment
+    of the tools they run)."""
     os.environ.setdefault('GLOG_minloglevel', '1')
-    os.environ.setdefault('OMP_NUM_THREADS', str(auto_threads()))
 
 
 if os.environ.get('CAFFE_EXAMPLE_SCRIPT'):   # set by quick.py and train_all.py
@@ -101,7 +99,7 @@ def train(solver_path, max_iter, log_path, label='train', threads=None, quiet=Fa
     """Runs `caffe train` from the repository root, writing its log to log_path and showing
     a progress bar (iterations, loss, last test accuracy). Returns the wall time in s."""
     env = dict(os.environ, GLOG_minloglevel='0')
-    env['OMP_NUM_THREADS'] = str(threads or auto_threads())
+    env['OMP_NUM_THREADS'] = str(threads or default_threads())
     cmd = [caffe_tool(), 'train', f'-solver={rel(solver_path)}']
     start = time.time()
     stream = open(os.devnull, 'w') if quiet else None

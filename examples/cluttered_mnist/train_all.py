@@ -33,7 +33,7 @@ TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'si
 
 
 def run_net(set_name, net, iters, data_dir, out, threads, quiet):
-    threads = threads or common.auto_threads()
+    threads = threads or common.default_threads()
     run_dir = os.path.join(out, set_name)
     solver_path, _ = common.write_run_files(
         net, data_dir, run_dir, max_iter=iters, stepvalue=[iters * 2 // 3, iters * 8 // 9],

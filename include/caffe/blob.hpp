@@ -15,8 +15,10 @@ namespace caffe {
 
 constexpr int kMaxBlobAxes = 32;
 
+// Blobs held by a shared_ptr (every blob of a Net) can hand out further shared_ptrs to
+// themselves; pycaffe relies on it to give a Python layer its bottoms and tops.
 template <typename Dtype>
-class Blob {
+class Blob : public std::enable_shared_from_this<Blob<Dtype>> {
  public:
   Blob() = default;
   explicit Blob(const vector<int>& shape) { Reshape(shape); }

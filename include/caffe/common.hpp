@@ -12,6 +12,10 @@
 
 #include "caffe/error.hpp"
 
+// The version of Caffe this build claims to be (the `caffe` command's --version,
+// pycaffe's caffe.__version__), BVLC's last release.
+#define CAFFE_VERSION "1.0.0"
+
 #ifdef USE_CUDA
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -32,11 +36,22 @@ using std::vector;
 // Sets up logging in glog's line format (to stderr) once; called by the tools and pycaffe.
 void GlobalInit(int* argc = nullptr, char*** argv = nullptr);
 
+// The spin count idle OpenMP threads use before they sleep, when the user set neither
+// OMP_WAIT_POLICY nor GOMP_SPINCOUNT: long enough to catch the next parallel region of a
+// pass (layers run them back to back), short enough that a busy machine's cores are not
+// spent spinning (libgomp's own default spins 30 times longer; see docs/cpu_engines.md).
+constexpr const char* kDefaultSpinCount = "10000";
+// For a program's main(), before anything else: applies kDefaultSpinCount (through
+// GOMP_SPINCOUNT) and runs the program again from the start, since OpenMP reads its
+// settings only when it loads. The user's own settings are kept.
+void SetOpenMPDefaultsAndReexec(char** argv);
+
 class Caffe {
  public:
   enum Brew { CPU, GPU };
 
   static Caffe& Get();
+  ~Caffe();  // releases this thread's cuBLAS handle and cuRAND generator
 
   static Brew mode() { return Get().mode_; }
   // Throws DeviceError when switching to GPU on a build or machine without one.
@@ -64,14 +79,22 @@ class Caffe {
   // Parses "CAFFE" / "DNNL" / "DEFAULT" (DEFAULT: the build's best); throws ParseError.
   static CpuEngine parse_cpu_engine(const std::string& name);
 
+  // How many solvers train one net together, and which of them this thread's is. Training
+  // on several devices is not implemented yet; the rank offsets a solver's random_seed
+  // (seed + rank), as in BVLC, and only rank 0 counts as the root solver.
   static int solver_count() { return Get().solver_count_; }
-  static void set_solver_count(int n) { Get().solver_count_ = n; }
+  static void set_solver_count(int n);
   static int solver_rank() { return Get().solver_rank_; }
+  // Throws Error unless 0 <= rank < solver_count().
+  static void set_solver_rank(int rank);
   static bool root_solver() { return Get().solver_rank_ == 0; }
 
 #ifdef USE_CUDA
   static cublasHandle_t cublas_handle();
   static curandGenerator_t curand_generator();
+  // Device scratch of at least `count` doubles for the GPU reductions (GpuSide::reduce),
+  // kept per thread and grown when a call needs more; contents do not survive calls.
+  static double* reduction_workspace(size_t count);
 #endif
 
  private:
@@ -80,22 +103,31 @@ class Caffe {
   int device_ = 0;
   std::mt19937_64 rng_;
   uint64_t seed_ = 0;
+  bool seeded_ = false;  // set_random_seed was called (0 is a seed like any other)
   int solver_count_ = 1;
   int solver_rank_ = 0;
 #ifdef USE_CUDA
   cublasHandle_t cublas_ = nullptr;
   curandGenerator_t curand_ = nullptr;
+  double* workspace_ = nullptr;
+  size_t workspace_count_ = 0;
+  void ReleaseWorkspace();
 #endif
 };
 
 #ifdef USE_CUDA
 const char* cublasGetErrorString(cublasStatus_t error);
+// Reports a failed CUDA call as DeviceError and clears the runtime's last-error state, so
+// that a caller who catches the error (say an out-of-memory with a too-large batch) and
+// retries finds the runtime usable again.
 #define CUDA_CHECK(condition)                                                 \
   do {                                                                        \
     cudaError_t error_ = (condition);                                         \
-    if (error_ != cudaSuccess)                                                \
+    if (error_ != cudaSuccess) {                                              \
+      cudaGetLastError();                                                     \
       CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": CUDA error: ",  \
                      cudaGetErrorString(error_));                             \
+    }                                                                         \
   } while (0)
 #define CUBLAS_CHECK(condition)                                               \
   do {                                                                        \
@@ -111,7 +143,9 @@ const char* cublasGetErrorString(cublasStatus_t error);
       CAFFE_THROW_AS(DeviceError, __FILE__, ":", __LINE__, ": cuRAND error ", \
                      static_cast<int>(status_));                              \
   } while (0)
-#define CUDA_POST_KERNEL_CHECK CUDA_CHECK(cudaPeekAtLastError())
+// After a kernel launch: reads and clears the launch error (cudaPeekAtLastError would
+// leave it set, failing every later check).
+#define CUDA_POST_KERNEL_CHECK CUDA_CHECK(cudaGetLastError())
 
 // Grid-stride loop over n elements inside a kernel.
 #define CUDA_KERNEL_LOOP(i, n)                                           \

@@ -42,10 +42,12 @@ std::string str_cat(const Args&... args) {
 
 }  // namespace caffe
 
-// CAFFE_THROW(Type, parts...) throws caffe::Type with the parts concatenated.
+// CAFFE_THROW_AS(Type, parts...) throws caffe::Type (an Error subclass) with the parts
+// concatenated; CAFFE_THROW(parts...) throws a plain caffe::Error.
 #define CAFFE_THROW_AS(Type, ...) throw ::caffe::Type(::caffe::str_cat(__VA_ARGS__))
 #define CAFFE_THROW(...) CAFFE_THROW_AS(Error, __VA_ARGS__)
-// CAFFE_ENFORCE(cond, parts...) throws caffe::Error when cond is false.
+// CAFFE_ENFORCE(cond, parts...) throws caffe::Error when cond is false;
+// CAFFE_ENFORCE_AS(Type, cond, parts...) throws caffe::Type.
 #define CAFFE_ENFORCE(cond, ...) \
   do { if (!(cond)) CAFFE_THROW_AS(Error, __VA_ARGS__); } while (0)
 #define CAFFE_ENFORCE_AS(Type, cond, ...) \

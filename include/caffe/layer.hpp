@@ -63,6 +63,11 @@ class Layer {
   virtual bool AutoTopBlobs() const { return false; }
   // Whether gradients may flow to bottom i (false e.g. for labels).
   virtual bool AllowForceBackward(int bottom_index) const { return true; }
+  // Whether a top may be one of the bottoms (in-place computation). Layers whose passes
+  // read an input while writing the output over it say false, and SetUp refuses such a
+  // definition. Independently, SetUp refuses any layer whose Reshape changed the shape of
+  // a bottom that is also its top.
+  virtual bool AllowInPlace() const { return true; }
 
   bool param_propagate_down(int param_id) const {
     return param_id < static_cast<int>(param_propagate_down_.size()) &&

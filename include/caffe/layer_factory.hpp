@@ -1,50 +1,24 @@
-// The layer registry: maps a type string ("Convolution", "SpatialTransformer", ...)
-// to a creator. A layer registers itself in its .cpp with REGISTER_LAYER_CLASS(Type),
-// which expects a class named TypeLayer; REGISTER_LAYER_CREATOR registers a function.
+// The layer registry: maps the `type` string of a prototxt layer ("Convolution",
+// "SpatialTransformer", ...) to a constructor (registry.hpp). A layer registers itself in
+// its .cpp with REGISTER_LAYER_CLASS(Type), which expects a class named TypeLayer.
 #pragma once
 
-#include <functional>
-#include <map>
-#include <string>
-#include <vector>
-
-#include "caffe/common.hpp"
 #include "caffe/layer.hpp"
 #include "caffe/proto/caffe.pb.h"
+#include "caffe/registry.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class LayerRegistry {
- public:
-  using Creator = std::function<shared_ptr<Layer<Dtype>>(const LayerParameter&)>;
-  using CreatorRegistry = std::map<std::string, Creator>;
+using LayerRegistry = Registry<Layer<Dtype>, LayerParameter>;
 
-  static CreatorRegistry& Registry();
-  // Registering a type twice is a programming error (two layers claiming one name).
-  static void AddCreator(const std::string& type, Creator creator);
-  // Builds the layer for param.type(); an unknown type raises ParseError listing the known ones.
-  static shared_ptr<Layer<Dtype>> CreateLayer(const LayerParameter& param);
-  static std::vector<std::string> LayerTypeList();
-};
-
+// Builds the layer for param.type(); an unknown type raises ParseError naming the layer
+// and listing the known types.
 template <typename Dtype>
-struct LayerRegisterer {
-  LayerRegisterer(const std::string& type, typename LayerRegistry<Dtype>::Creator creator) {
-    LayerRegistry<Dtype>::AddCreator(type, std::move(creator));
-  }
-};
+std::unique_ptr<Layer<Dtype>> CreateLayer(const LayerParameter& param) {
+  return LayerRegistry<Dtype>::Create(param.type(), param, "layer '" + param.name() + "'");
+}
 
-#define REGISTER_LAYER_CREATOR(type, creator)                                              \
-  static ::caffe::LayerRegisterer<float> g_creator_f_##type(#type, creator<float>);       \
-  static ::caffe::LayerRegisterer<double> g_creator_d_##type(#type, creator<double>)
-
-#define REGISTER_LAYER_CLASS(type)                                                         \
-  template <typename Dtype>                                                                \
-  ::caffe::shared_ptr<::caffe::Layer<Dtype>> Creator_##type##Layer(                         \
-      const ::caffe::LayerParameter& param) {                                              \
-    return ::caffe::shared_ptr<::caffe::Layer<Dtype>>(new type##Layer<Dtype>(param));      \
-  }                                                                                        \
-  REGISTER_LAYER_CREATOR(type, Creator_##type##Layer)
+#define REGISTER_LAYER_CLASS(type) CAFFE_REGISTER_CLASS(Layer, LayerParameter, type, type##Layer)
 
 }  // namespace caffe

@@ -1,10 +1,12 @@
 // Net: a directed acyclic graph of layers built from a NetParameter (prototxt).
-// It applies the phase/level/stage rules, upgrades legacy inputs, inserts Split layers
+// It upgrades old formats (V0/V1 layers, legacy inputs), applies the phase/level/stage rules, inserts Split layers
 // where one blob feeds several layers, decides which layers need backward, shares
 // parameters by name, and runs forward/backward over all layers or a range of them.
 #pragma once
 
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <utility>
@@ -80,6 +82,8 @@ class Net {
   const vector<bool>& has_params_decay() const { return has_params_decay_; }
   const std::map<std::string, int>& param_names_index() const { return param_names_index_; }
   const vector<int>& param_owners() const { return param_owners_; }
+  // For each entry of params(): (layer index, index among that layer's blobs).
+  const vector<std::pair<int, int>>& param_layer_indices() const { return param_layer_indices_; }
   const vector<std::string>& param_display_names() const { return param_display_names_; }
   int num_inputs() const { return static_cast<int>(net_input_blobs_.size()); }
   int num_outputs() const { return static_cast<int>(net_output_blobs_.size()); }
@@ -96,18 +100,46 @@ class Net {
 
   void set_debug_info(bool value) { debug_info_ = value; }
 
+  // Functions called with a layer's index just before and just after its forward or
+  // backward pass, in the order added (pycaffe's Net.before_forward etc.). The backward
+  // ones run for every layer in the range, including layers that need no backward pass.
+  using LayerHook = std::function<void(int layer_id)>;
+  void add_before_forward(LayerHook hook) { before_forward_.push_back(std::move(hook)); }
+  void add_after_forward(LayerHook hook) { after_forward_.push_back(std::move(hook)); }
+  void add_before_backward(LayerHook hook) { before_backward_.push_back(std::move(hook)); }
+  void add_after_backward(LayerHook hook) { after_backward_.push_back(std::move(hook)); }
+
   // Removes the layers whose include/exclude rules reject param.state().
   static void FilterNet(const NetParameter& param, NetParameter* filtered);
   static bool StateMeetsRule(const NetState& state, const NetStateRule& rule,
                              const std::string& layer_name);
 
  private:
+  // Held while the net computes (forward, backward, reshape, update, clearing diffs): two
+  // threads that share one net take turns instead of corrupting each other's buffers.
+  mutable std::recursive_mutex run_mutex_;
+  // Which blob each name refers to while the net is built, and which blobs no later layer
+  // has consumed yet (those left at the end are the outputs).
+  struct BlobWiring {
+    std::map<std::string, int> index;
+    std::set<std::string> available;
+  };
+  // The phases of building a net, in the order Init runs them.
   void Init(const NetParameter& param);
-  void AppendTop(const NetParameter& param, int layer_id, int top_id,
-                 std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
-  int AppendBottom(const NetParameter& param, int layer_id, int bottom_id,
-                   std::set<std::string>* available_blobs, std::map<std::string, int>* blob_name_to_idx);
+  NetParameter Prepare(const NetParameter& in_param);
+  void AppendLayer(const NetParameter& param, int layer_id, BlobWiring* wiring);
+  void RecordLossWeights(int layer_id);
+  bool AppendParams(const NetParameter& param, int layer_id);
+  void SkipUnneededBackward(const NetParameter& param);
+  void ForceBackward();
+  void CollectOutputs(const BlobWiring& wiring);
+  // Helpers of AppendLayer.
+  void AppendTop(const NetParameter& param, int layer_id, int top_id, BlobWiring* wiring);
+  int AppendBottom(const NetParameter& param, int layer_id, int bottom_id, BlobWiring* wiring);
   void AppendParam(const NetParameter& param, int layer_id, int param_id);
+  // The index of the (*seen)[name]-th layer called name (counting from 0), or -1; counts
+  // the occurrence. Weights are matched to layers by name and occurrence.
+  int NthLayerNamed(const std::string& name, std::map<std::string, int>* seen) const;
 
   std::string name_;
   Phase phase_ = TRAIN;
@@ -142,10 +174,11 @@ class Net {
   vector<float> params_weight_decay_;
   vector<bool> has_params_decay_;
   bool debug_info_ = false;
+  vector<LayerHook> before_forward_, after_forward_, before_backward_, after_backward_;
 };
 
 // Turns legacy net inputs (`input:` with `input_shape` or `input_dim`) into an
-// Input layer at the front, and rejects the V0/V1 `layers {}` form with a clear error.
+// Input layer at the front (one of the upgrades of util/upgrade_proto.hpp).
 void UpgradeNetInputs(NetParameter* param);
 // Inserts Split layers for blobs read by more than one layer.
 void InsertSplits(const NetParameter& param, NetParameter* param_split);

@@ -2,37 +2,20 @@
 // AdaGrad, RMSProp, AdaDelta and Adam. SGDSolver does the shared work -- learning
 // rate policy, gradient clipping, iter_size averaging, weight decay, the history
 // blobs and their snapshots; each variant supplies its per-parameter update rule,
-// whose per-element math lives in caffe/kernels/solver_updates.hpp.
+// whose per-element math lives in caffe/kernels/solver_updates.hpp. A rule is written
+// once, as UpdateOn<Side>, for both sides (CAFFE_SOLVER_UPDATE_ON_SIDES; the GPU
+// definitions are in sgd_solver.cu and adaptive_solvers.cu).
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "caffe/kernels/solver_updates.hpp"
 #include "caffe/solver.hpp"
-#include "caffe/util/parallel.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
-
-#ifdef USE_CUDA
-// Runs an update functor over n elements on the GPU (defined in solver_updates.cu).
-template <typename F>
-void solver_update_gpu(int64_t n, const F& f);
-#endif
-
-// Runs an update functor on the side the current mode computes on.
-template <typename F>
-void solver_update(int64_t n, const F& f) {
-  if (Caffe::mode() == Caffe::GPU) {
-#ifdef USE_CUDA
-    solver_update_gpu(n, f);
-#else
-    NO_GPU;
-#endif
-  } else {
-    cpu_for(n, f);
-  }
-}
 
 // Learning rate of `policy` at iteration iter (BVLC's formulas). For "multistep",
 // *current_step is advanced past the step values already reached.
@@ -55,27 +38,44 @@ class SGDSolver : public Solver<Dtype> {
   void PreSolve();
   void ApplyUpdate() override;
   void ClipGradients();
-  // Updates parameter param_id: each solver runs its rule through RunUpdate.
-  virtual void ComputeUpdateValue(int param_id, Dtype rate);
+
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    RunUpdate<Side>(param_id, kernels::SGDUpdate<Dtype>{grad<Side>(param_id), hist<Side>(0, param_id),
+                                                        Dtype(this->param_.momentum()),
+                                                        local_rate(param_id, rate)});
+  }
   // Runs one fused pass over parameter param_id: the gradient's iter_size average and
   // weight decay, then `rule` (which leaves the step in the diff), then w -= step.
-  template <class Rule>
+  template <class Side, class Rule>
   void RunUpdate(int param_id, const Rule& rule) {
-    Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-    solver_update(p->count(), kernels::FusedStep<Dtype, Rule>{prepare(param_id), rule, data_of(p)});
+    Blob<Dtype>* p = learnable(param_id);
+    const kernels::PrepareGradient<Dtype> prepare{grad<Side>(param_id), Side::data(p),
+                                                  gradient_scale(), decay(param_id), l1()};
+    Side::for_n(p->count(), kernels::FusedStep<Dtype, Rule>{prepare, rule, Side::mutable_data(p)});
   }
-  kernels::PrepareGradient<Dtype> prepare(int param_id);
   // Adds one zeroed history blob per learnable parameter (AdaDelta and Adam keep two).
   void AddHistorySet();
   void SaveSolverState(SolverState* state) const override;
   void CheckSolverState(const SolverState& state, const std::string& file) const override;
   void LoadSolverState(const SolverState& state) override;
 
-  // Pointers for the current mode.
-  static Dtype* diff_of(Blob<Dtype>* b);
-  static Dtype* data_of(Blob<Dtype>* b);
-  Dtype* hist(int set, int param_id) { return data_of(history_[set * params_count() + param_id].get()); }
+  Blob<Dtype>* learnable(int param_id) const { return this->net_->learnable_params()[param_id]; }
+  // The gradient of parameter param_id and its history blob `set`, on the side.
+  template <class Side>
+  Dtype* grad(int param_id) { return Side::mutable_diff(learnable(param_id)); }
+  template <class Side>
+  Dtype* hist(int set, int param_id) {
+    return Side::mutable_data(history_[set * params_count() + param_id].get());
+  }
   int params_count() const { return static_cast<int>(this->net_->learnable_params().size()); }
+  Dtype gradient_scale() const { return Dtype(1) / this->param_.iter_size(); }  // iter_size average
+  Dtype decay(int param_id) const {
+    return this->param_.weight_decay() * this->net_->params_weight_decay()[param_id];
+  }
+  bool l1() const { return this->param_.regularization_type() == "L1"; }
   Dtype local_rate(int param_id, Dtype rate) const {
     return rate * this->net_->params_lr()[param_id];
   }
@@ -91,7 +91,13 @@ class NesterovSolver : public SGDSolver<Dtype> {
   const char* type() const override { return "Nesterov"; }
 
  protected:
-  void ComputeUpdateValue(int param_id, Dtype rate) override;
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    this->template RunUpdate<Side>(param_id, kernels::NesterovUpdate<Dtype>{
+        this->template grad<Side>(param_id), this->template hist<Side>(0, param_id),
+        Dtype(this->param_.momentum()), this->local_rate(param_id, rate)});
+  }
 };
 
 template <typename Dtype>
@@ -103,7 +109,13 @@ class AdaGradSolver : public SGDSolver<Dtype> {
 
  protected:
   void Check() const;
-  void ComputeUpdateValue(int param_id, Dtype rate) override;
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    this->template RunUpdate<Side>(param_id, kernels::AdaGradUpdate<Dtype>{
+        this->template grad<Side>(param_id), this->template hist<Side>(0, param_id),
+        Dtype(this->param_.delta()), this->local_rate(param_id, rate)});
+  }
 };
 
 template <typename Dtype>
@@ -115,7 +127,14 @@ class RMSPropSolver : public SGDSolver<Dtype> {
 
  protected:
   void Check() const;
-  void ComputeUpdateValue(int param_id, Dtype rate) override;
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    this->template RunUpdate<Side>(param_id, kernels::RMSPropUpdate<Dtype>{
+        this->template grad<Side>(param_id), this->template hist<Side>(0, param_id),
+        Dtype(this->param_.rms_decay()), Dtype(this->param_.delta()),
+        this->local_rate(param_id, rate)});
+  }
 };
 
 template <typename Dtype>
@@ -126,7 +145,14 @@ class AdaDeltaSolver : public SGDSolver<Dtype> {
   const char* type() const override { return "AdaDelta"; }
 
  protected:
-  void ComputeUpdateValue(int param_id, Dtype rate) override;
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    this->template RunUpdate<Side>(param_id, kernels::AdaDeltaUpdate<Dtype>{
+        this->template grad<Side>(param_id), this->template hist<Side>(0, param_id),
+        this->template hist<Side>(1, param_id), Dtype(this->param_.momentum()),
+        Dtype(this->param_.delta()), this->local_rate(param_id, rate)});
+  }
 };
 
 template <typename Dtype>
@@ -137,7 +163,18 @@ class AdamSolver : public SGDSolver<Dtype> {
   const char* type() const override { return "Adam"; }
 
  protected:
-  void ComputeUpdateValue(int param_id, Dtype rate) override;
+  CAFFE_SOLVER_UPDATE_ON_SIDES(Dtype)
+  template <class Side>
+  void UpdateOn(int param_id, Dtype rate) {
+    // The bias corrections of both moments fold into the rate.
+    const double beta1 = this->param_.momentum(), beta2 = this->param_.momentum2();
+    const int t = this->iter_ + 1;
+    const double correction = std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
+    this->template RunUpdate<Side>(param_id, kernels::AdamUpdate<Dtype>{
+        this->template grad<Side>(param_id), this->template hist<Side>(0, param_id),
+        this->template hist<Side>(1, param_id), Dtype(beta1), Dtype(beta2),
+        Dtype(this->param_.delta()), Dtype(this->local_rate(param_id, rate) * correction)});
+  }
 };
 
 }  // namespace caffe

@@ -35,6 +35,28 @@ void UpgradeSolverType(SolverParameter* param);
 template <typename Dtype>
 void LoadNetWeights(Net<Dtype>* net, const std::string& model_list);
 
+// What a net outputs on average over several forward passes (a test).
+template <typename Dtype>
+struct NetScores {
+  vector<Dtype> mean;     // one mean per output value: the output blobs' values, in order
+  vector<int> output_of;  // the output blob (index into net.output_blobs()) of each value
+  Dtype loss = 0;         // the mean loss
+};
+
+// Runs up to `iterations` forward passes of net and averages its outputs: the test loop
+// of Solver::Test and of `caffe test`. `go_on(i)`, when given, is asked before pass i and
+// may stop the loop (the result is then incomplete and should be dropped); `each(i, outputs)`
+// sees every pass's outputs.
+template <typename Dtype>
+NetScores<Dtype> ScoreNet(Net<Dtype>* net, int iterations,
+                          const std::function<bool(int)>& go_on,
+                          const std::function<void(int, const vector<Blob<Dtype>*>&)>& each);
+
+// "name = value", plus " (* weight = weighted loss)" for a loss output: how Caffe logs
+// the value of output blob `output` (an index into net.output_blobs()).
+template <typename Dtype>
+std::string OutputLine(const Net<Dtype>& net, int output, Dtype value);
+
 template <typename Dtype>
 class Solver {
  public:
@@ -90,6 +112,15 @@ class Solver {
   void UpdateSmoothedLoss(Dtype loss, int start_iter, int average_loss);
   void LogOutputs(const char* what, const vector<int>& output_ids, const vector<Dtype>& values,
                   const Net<Dtype>& net) const;
+
+  // Updates learnable parameter param_id of the training net (its diff holds the
+  // gradient) with learning rate `rate`, on the side of Caffe::mode(). A solver writes the
+  // update once, as the member template UpdateOn<Side>, and defines Update_cpu / Update_gpu
+  // from it with CAFFE_SOLVER_UPDATE_ON_SIDES (util/side.hpp) and, in its .cu file,
+  // DEFINE_SOLVER_GPU_UPDATE.
+  void Update(int param_id, Dtype rate);
+  virtual void Update_cpu(int param_id, Dtype rate) = 0;
+  virtual void Update_gpu(int param_id, Dtype rate) { Update_cpu(param_id, rate); }
 
   // Adds the concrete solver's history to state (iter and learned_net are filled in).
   virtual void SaveSolverState(SolverState* state) const = 0;

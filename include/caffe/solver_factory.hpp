@@ -1,46 +1,28 @@
-// The solver registry: maps a solver type ("SGD", "Adam", ...) to a creator, as the
-// layer registry does for layers. A solver registers itself in its .cpp with
-// REGISTER_SOLVER_CLASS(Type), which expects a class named TypeSolver.
+// The solver registry: maps a solver type ("SGD", "Adam", ...) to a constructor, as the
+// layer registry does for layers (registry.hpp). A solver registers itself in its .cpp
+// with REGISTER_SOLVER_CLASS(Type), which expects a class named TypeSolver.
 #pragma once
 
-#include <functional>
-#include <map>
-#include <string>
-#include <vector>
+#include <memory>
 
+#include "caffe/registry.hpp"
 #include "caffe/solver.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class SolverRegistry {
- public:
-  using Creator = std::function<Solver<Dtype>*(const SolverParameter&)>;
-  using CreatorRegistry = std::map<std::string, Creator>;
+using SolverRegistry = Registry<Solver<Dtype>, SolverParameter>;
 
-  static CreatorRegistry& Registry();
-  static void AddCreator(const std::string& type, Creator creator);
-  // Builds the solver named by param.type() (or the legacy solver_type); an unknown
-  // type raises ParseError listing the known ones.
-  static Solver<Dtype>* CreateSolver(const SolverParameter& param);
-  static std::vector<std::string> SolverTypeList();
-};
-
+// Builds the solver named by param.type() (or the legacy solver_type); an unknown type
+// raises ParseError listing the known ones.
 template <typename Dtype>
-struct SolverRegisterer {
-  SolverRegisterer(const std::string& type, typename SolverRegistry<Dtype>::Creator creator) {
-    SolverRegistry<Dtype>::AddCreator(type, std::move(creator));
-  }
-};
+std::unique_ptr<Solver<Dtype>> CreateSolver(const SolverParameter& in_param) {
+  SolverParameter param(in_param);
+  UpgradeSolverType(&param);
+  return SolverRegistry<Dtype>::Create(param.type(), param, "solver");
+}
 
-#define REGISTER_SOLVER_CLASS(type)                                                           \
-  static ::caffe::SolverRegisterer<float> g_solver_f_##type(                                  \
-      #type, [](const ::caffe::SolverParameter& p) -> ::caffe::Solver<float>* {               \
-        return new type##Solver<float>(p);                                                    \
-      });                                                                                     \
-  static ::caffe::SolverRegisterer<double> g_solver_d_##type(                                 \
-      #type, [](const ::caffe::SolverParameter& p) -> ::caffe::Solver<double>* {              \
-        return new type##Solver<double>(p);                                                   \
-      })
+#define REGISTER_SOLVER_CLASS(type) \
+  CAFFE_REGISTER_CLASS(Solver, SolverParameter, type, type##Solver)
 
 }  // namespace caffe

@@ -9,10 +9,56 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _caffe
+from . import hdf5_weights
 
 _CPP_NETS = {np.dtype(np.float32): _caffe.Net_float32, np.dtype(np.float64): _caffe.Net_float64}
 Blob = _caffe.Blob_float32
-Layer = _caffe.Layer_float32
+# The compiled layers that Net.layers holds (caffe.Layer is the base class of Python layers).
+CppLayer = _caffe.Layer_float32
+
+
+class Layer:
+    """Base class of Python layers: subclass it and name the class in a prototxt layer of
+    type "Python"::
+
+        layer { name: "loss" type: "Python" bottom: "pred" bottom: "label" top: "loss"
+                python_param { module: "my_layers" layer: "MyLoss" param_str: "0.5" }
+                loss_weight: 1 }
+
+    The module is imported from sys.path (PYTHONPATH), by pycaffe and by the `caffe` command
+    alike. Before setup() the object gets ``param_str`` (python_param.param_str), ``phase``
+    (caffe.TRAIN or caffe.TEST) and ``blobs``, its parameter blobs: ``self.blobs.add_blob(*shape)``
+    in setup() creates one, and the solver updates, saves and loads them like any layer's.
+
+    ``bottom`` and ``top`` are lists of Blobs (``.data`` / ``.diff`` are numpy views); reshape()
+    must shape every top (``top[0].reshape(*shape)``) and runs before every forward pass.
+    An exception raised by a method is raised from Net / Solver calls as caffe.CaffeError
+    naming the layer, with the Python traceback in its message and the exception as its
+    ``__cause__``; from the `caffe` command it ends the command with that message.
+    """
+    type = 'Python'
+
+    def setup(self, bottom, top):
+        """Called once when the net is built: read param_str, check the bottoms, add blobs."""
+
+    def reshape(self, bottom, top):
+        raise NotImplementedError(f'{type(self).__name__} must define reshape(self, bottom, top)')
+
+    def forward(self, bottom, top):
+        raise NotImplementedError(f'{type(self).__name__} must define forward(self, bottom, top)')
+
+    def backward(self, top, propagate_down, bottom):
+        if any(propagate_down):
+            raise NotImplementedError(f'{type(self).__name__} must define backward(self, top, '
+                                      f'propagate_down, bottom) to propagate gradients')
+
+
+def upgrade_net_param(net_param):
+    """A copy of a caffe_pb2.NetParameter in the current format: V0 and V1 layers
+    (`layers { type: CONVOLUTION }`) and legacy inputs upgraded as Net does on load."""
+    from .proto import caffe_pb2
+    return caffe_pb2.NetParameter.FromString(
+        _caffe._upgrade_net(net_param.SerializeToString()))
 
 
 def _check_phase(phase):
@@ -76,6 +122,7 @@ class Net:
         self.dtype = dtype
         self._blobs_cache = None
         self._params_cache = None
+        self._layers_cache = None
 
     # ---- structure ---------------------------------------------------------
     @property
@@ -99,7 +146,15 @@ class Net:
 
     @property
     def layers(self):
-        return self._net.layers
+        """The layers in order: compiled layers (caffe.CppLayer), and for Python layers the
+        Python object itself (so its own attributes and methods are reachable)."""
+        if self._layers_cache is None:
+            layers = []
+            for layer in self._net.layers:
+                obj = _caffe._python_layer_object(layer)
+                layers.append(layer if obj is None else obj)
+            self._layers_cache = layers
+        return self._layers_cache
 
     @property
     def _layer_names(self):
@@ -111,7 +166,7 @@ class Net:
 
     @property
     def layer_dict(self):
-        return OrderedDict(zip(self._net._layer_names, self._net.layers))
+        return OrderedDict(zip(self._net._layer_names, self.layers))
 
     @property
     def params(self):
@@ -207,26 +262,65 @@ class Net:
     def _ordered(self, names):
         return [n for n in self._net._blob_names if n in names]
 
-    def forward_all(self, blobs=None, **kwargs):
-        """Runs forward over whole batches of the keyword inputs (any number of items,
-        split into the net's batch size) and returns the concatenated outputs."""
-        outs = {name: [] for name in set(self.outputs + list(blobs or []))}
-        if not kwargs:
-            return self.forward(blobs=blobs)
-        batch = self.blobs[self.inputs[0]].shape[0]
-        total = len(next(iter(kwargs.values())))
+    def _batches(self, arrays):
+        """Splits equally long arrays into chunks of the net's batch size (the first axis of
+        the blob of the same name); the last chunk is padded with zeros. Yields (chunk dict,
+        number of real items in it)."""
+        if not arrays:
+            return
+        total = len(next(iter(arrays.values())))
+        if any(len(a) != total for a in arrays.values()):
+            raise ValueError('the arrays given have different lengths: '
+                             + ', '.join(f'{k}: {len(a)}' for k, a in arrays.items()))
+        batch = self.blobs[next(iter(arrays))].shape[0]
         for start in range(0, total, batch):
             chunk = {}
-            for name, arr in kwargs.items():
+            for name, arr in arrays.items():
                 part = np.asarray(arr[start:start + batch])
-                if len(part) < batch:  # pad the last batch, then drop the padding
+                if len(part) < batch:
                     pad = np.zeros((batch - len(part),) + part.shape[1:], part.dtype)
                     part = np.concatenate([part, pad])
                 chunk[name] = part
-            result = self.forward(blobs=blobs, **chunk)
-            for name, value in result.items():
-                outs[name].extend(value.copy()[:min(batch, total - start)])
+            yield chunk, min(batch, total - start)
+
+    def forward_all(self, blobs=None, **kwargs):
+        """Runs forward over whole batches of the keyword inputs (any number of items,
+        split into the net's batch size) and returns the concatenated outputs."""
+        if not kwargs:
+            return self.forward(blobs=blobs)
+        outs = {name: [] for name in set(self.outputs + list(blobs or []))}
+        for chunk, n in self._batches(kwargs):
+            for name, value in self.forward(blobs=blobs, **chunk).items():
+                outs[name].extend(value[:n].copy())
         return {name: np.asarray(value) for name, value in outs.items()}
+
+    def forward_backward_all(self, blobs=None, diffs=None, **kwargs):
+        """forward_all and backward together, batch by batch: keyword arrays named after
+        inputs feed forward, those named after outputs are the output diffs fed backward.
+        Returns (outputs, input diffs), each a dict of arrays concatenated over the batches
+        (plus the blobs named in `blobs` and the diffs named in `diffs`)."""
+        inputs = {k: v for k, v in kwargs.items() if k in self.inputs}
+        out_diffs = {k: v for k, v in kwargs.items() if k in self.outputs}
+        unknown = set(kwargs) - set(inputs) - set(out_diffs)
+        if unknown:
+            raise KeyError(f'forward_backward_all(): {sorted(unknown)} are neither inputs '
+                           f'({self.inputs}) nor outputs ({self.outputs}) of this net')
+        outs = {name: [] for name in set(self.outputs + list(blobs or []))}
+        grads = {name: [] for name in set(self.inputs + list(diffs or []))}
+        fwd = list(self._batches(inputs)) if inputs else None
+        bwd = list(self._batches(out_diffs)) if out_diffs else None
+        if fwd is not None and bwd is not None and len(fwd) != len(bwd):
+            raise ValueError(f'{len(fwd)} input batches but {len(bwd)} output-diff batches')
+        for i in range(max(len(fwd or []), len(bwd or []), 1)):
+            f_chunk, n = fwd[i] if fwd else ({}, None)
+            b_chunk, nb = bwd[i] if bwd else ({}, None)
+            n = n if n is not None else nb
+            for name, value in self.forward(blobs=blobs, **f_chunk).items():
+                outs[name].extend(value[:n].copy())
+            for name, value in self.backward(diffs=diffs, **b_chunk).items():
+                grads[name].extend(value[:n].copy())
+        return ({k: np.asarray(v) for k, v in outs.items()},
+                {k: np.asarray(v) for k, v in grads.items()})
 
     def set_input_arrays(self, data, labels, layer=None):
         """Feeds a MemoryData layer (the first one, or the one named `layer`) from arrays:
@@ -262,6 +356,33 @@ class Net:
     def copy_from(self, filename):
         """Loads weights from a .caffemodel into the layers of the same name."""
         self._net.copy_from(str(filename))
+
+    def save_hdf5(self, filename, write_diff=False):
+        """Writes the weights in BVLC's HDF5 layout: /data/<layer>/<i> datasets (and
+        /diff/<layer>/<i> with write_diff)."""
+        hdf5_weights.save(self, str(filename), write_diff)
+
+    def load_hdf5(self, filename):
+        """Loads weights written by save_hdf5 (or BVLC's Net::ToHDF5) into the layers of
+        the same name."""
+        hdf5_weights.load(self, str(filename))
+
+    def clear_param_diffs(self):
+        """Sets the diffs of all learnable parameters to zero."""
+        self._net.clear_param_diffs()
+
+    # Hooks: `hook(layer_index)` runs just before / after each layer's pass.
+    def before_forward(self, hook):
+        self._net.before_forward(hook)
+
+    def after_forward(self, hook):
+        self._net.after_forward(hook)
+
+    def before_backward(self, hook):
+        self._net.before_backward(hook)
+
+    def after_backward(self, hook):
+        self._net.after_backward(hook)
 
     def share_with(self, other):
         """Makes this net use `other`'s parameter memory for layers of the same name."""

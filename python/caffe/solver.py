@@ -79,6 +79,17 @@ class Solver:
         without forward/backward, for custom training loops)."""
         self._solver.apply_update()
 
+    def add_callback(self, on_start, on_gradients_ready):
+        """Calls on_start() at the start of every iteration and on_gradients_ready() once
+        its gradients are computed, before the update (BVLC's Solver.add_callback). An
+        exception either raises is raised from step()/solve() as caffe.CaffeError."""
+        self._solver.add_callback(on_start, on_gradients_ready)
+
+    def share_weights(self, net):
+        """Makes `net` use this solver's training weights (same memory) for every layer of
+        the same name, e.g. a deploy net that should follow training."""
+        net.share_with(self.net)
+
     def snapshot(self):
         """Writes <snapshot_prefix>_iter_N.caffemodel and .solverstate."""
         self._solver.snapshot()

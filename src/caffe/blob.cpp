@@ -207,7 +207,8 @@ void Blob<Dtype>::Update() {
   }
 }
 
-#define BLOB_REDUCTION(name, mem, getter_gpu, getter_cpu, gpu_call, cpu_expr) \
+// A sum over the data or diff (`mem`), on the side that holds its latest values.
+#define BLOB_REDUCTION(name, mem, gpu_call, cpu_expr)                        \
   template <typename Dtype>                                                    \
   Dtype Blob<Dtype>::name() const {                                            \
     if (!mem || mem->head() == SyncedMemory::UNINITIALIZED) return Dtype(0);  \
@@ -223,17 +224,13 @@ void Blob<Dtype>::Update() {
 #else
 #define GPU_OR_NOTHING(x) (void)0
 #endif
-BLOB_REDUCTION(asum_data, data_, gpu_data, cpu_data,
-               GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_data(), &r)),
+BLOB_REDUCTION(asum_data, data_, GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_data(), &r)),
                caffe_cpu_asum(count_, cpu_data()))
-BLOB_REDUCTION(asum_diff, diff_, gpu_diff, cpu_diff,
-               GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_diff(), &r)),
+BLOB_REDUCTION(asum_diff, diff_, GPU_OR_NOTHING(caffe_gpu_asum(count_, gpu_diff(), &r)),
                caffe_cpu_asum(count_, cpu_diff()))
-BLOB_REDUCTION(sumsq_data, data_, gpu_data, cpu_data,
-               GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_data(), gpu_data(), &r)),
+BLOB_REDUCTION(sumsq_data, data_, GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_data(), gpu_data(), &r)),
                caffe_cpu_dot(count_, cpu_data(), cpu_data()))
-BLOB_REDUCTION(sumsq_diff, diff_, gpu_diff, cpu_diff,
-               GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_diff(), gpu_diff(), &r)),
+BLOB_REDUCTION(sumsq_diff, diff_, GPU_OR_NOTHING(caffe_gpu_dot(count_, gpu_diff(), gpu_diff(), &r)),
                caffe_cpu_dot(count_, cpu_diff(), cpu_diff()))
 #undef BLOB_REDUCTION
 

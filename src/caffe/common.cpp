@@ -1,10 +1,22 @@
 #include "caffe/common.hpp"
 
+#include <algorithm>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
 
 namespace caffe {
+
+void SetOpenMPDefaultsAndReexec(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
+    return;
+  }
+  setenv("GOMP_SPINCOUNT", kDefaultSpinCount, 1);
+  execv("/proc/self/exe", argv);
+  // Not reached unless exec failed (no /proc): carry on with OpenMP's own default.
+}
 
 void GlobalInit(int* argc, char*** argv) {
   static std::once_flag once;
@@ -26,6 +38,20 @@ Caffe& Caffe::Get() {
 }
 
 Caffe::Caffe() : rng_(std::random_device{}()) {}
+
+Caffe::~Caffe() {
+#ifdef USE_CUDA
+  // At process exit the CUDA runtime may already be unloading; then the handles and the
+  // workspace went with it. Statuses are ignored: nothing can be reported from a thread's
+  // teardown.
+  int device = 0;
+  if (cudaGetDevice(&device) == cudaErrorCudartUnloading) return;
+  cudaGetLastError();
+  ReleaseWorkspace();
+  if (cublas_) cublasDestroy(cublas_);
+  if (curand_) curandDestroyGenerator(curand_);
+#endif
+}
 
 bool Caffe::cuda_built() {
 #ifdef USE_CUDA
@@ -65,6 +91,19 @@ bool Caffe::dnnl_built() {
 #else
   return false;
 #endif
+}
+
+void Caffe::set_solver_count(int n) {
+  CAFFE_ENFORCE(n >= 1, "solver count must be at least 1, got ", n);
+  CAFFE_ENFORCE(Get().solver_rank_ < n, "solver count ", n, " is not above this solver's rank ",
+                Get().solver_rank_, "; lower the rank first");
+  Get().solver_count_ = n;
+}
+
+void Caffe::set_solver_rank(int rank) {
+  CAFFE_ENFORCE(rank >= 0 && rank < Get().solver_count_, "solver rank ", rank,
+                " is outside [0, solver count ", Get().solver_count_, ")");
+  Get().solver_rank_ = rank;
 }
 
 Caffe::CpuEngine Caffe::parse_cpu_engine(const std::string& name) {
@@ -113,6 +152,7 @@ void Caffe::set_device(int device_id) {
 #ifdef USE_CUDA
   Caffe& c = Get();
   if (c.device_ == device_id && c.cublas_) return;
+  c.ReleaseWorkspace();
   CUDA_CHECK(cudaSetDevice(device_id));
   if (c.cublas_) cublasDestroy(c.cublas_);
   if (c.curand_) curandDestroyGenerator(c.curand_);
@@ -125,6 +165,7 @@ void Caffe::set_device(int device_id) {
 void Caffe::set_random_seed(uint64_t seed) {
   Caffe& c = Get();
   c.seed_ = seed;
+  c.seeded_ = true;
   c.rng_.seed(seed);
 #ifdef USE_CUDA
   if (c.curand_) {
@@ -164,9 +205,28 @@ curandGenerator_t Caffe::curand_generator() {
   Caffe& c = Get();
   if (!c.curand_) {
     CURAND_CHECK(curandCreateGenerator(&c.curand_, CURAND_RNG_PSEUDO_DEFAULT));
-    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seed_ ? c.seed_ : c.rng_()));
+    CURAND_CHECK(curandSetPseudoRandomGeneratorSeed(c.curand_, c.seeded_ ? c.seed_ : c.rng_()));
   }
   return c.curand_;
+}
+
+double* Caffe::reduction_workspace(size_t count) {
+  Caffe& c = Get();
+  if (c.workspace_count_ < count) {
+    const size_t grown = std::max(count, 2 * c.workspace_count_);
+    c.ReleaseWorkspace();
+    CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&c.workspace_), grown * sizeof(double)));
+    c.workspace_count_ = grown;
+  }
+  return c.workspace_;
+}
+
+void Caffe::ReleaseWorkspace() {
+  // cudaFree waits for the kernels still using it; at process exit the runtime may be
+  // gone already, which is harmless here.
+  if (workspace_) cudaFree(workspace_);
+  workspace_ = nullptr;
+  workspace_count_ = 0;
 }
 
 const char* cublasGetErrorString(cublasStatus_t error) {

@@ -21,8 +21,34 @@ std::string Layer<Dtype>::where() const {
 template <typename Dtype>
 void Layer<Dtype>::SetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
   CheckBlobCounts(bottom, top);
-  LayerSetUp(bottom, top);
-  Reshape(bottom, top);
+  // Tops that are also bottoms, and the shapes those blobs had before Reshape.
+  vector<std::pair<size_t, vector<int>>> in_place;
+  for (size_t t = 0; t < top.size(); ++t) {
+    for (size_t b = 0; b < bottom.size(); ++b) {
+      if (top[t] != bottom[b]) continue;
+      CAFFE_ENFORCE_AS(ShapeError, AllowInPlace(), where(), "cannot run in place: top ", t,
+                       " is bottom ", b, " (give the top its own name)");
+      in_place.emplace_back(t, top[t]->shape());
+    }
+  }
+  // A layer whose output shape differs from its input's cannot overwrite that input (its
+  // Reshape may even fail on the input it just reshaped): say so rather than what failed.
+  auto check_shapes = [&] {
+    for (const auto& [t, shape] : in_place) {
+      CAFFE_ENFORCE_AS(ShapeError, top[t]->shape() == shape, where(),
+                       "cannot run in place: its output shape ", top[t]->shape_string(),
+                       " differs from its input's ", Blob<Dtype>(shape).shape_string(),
+                       " (give top ", t, " its own name)");
+    }
+  };
+  try {
+    LayerSetUp(bottom, top);
+    Reshape(bottom, top);
+  } catch (const Error&) {
+    check_shapes();
+    throw;
+  }
+  check_shapes();
   SetLossWeights(top);
 }
 

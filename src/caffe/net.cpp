@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 #include "caffe/util/math_functions.hpp"
+#include "caffe/util/upgrade_proto.hpp"
 
 namespace caffe {
 
@@ -27,20 +29,10 @@ Net<Dtype>::Net(const std::string& param_file, Phase phase, int level,
   Init(param);
 }
 
+// Building a net runs these phases in order.
 template <typename Dtype>
 void Net<Dtype>::Init(const NetParameter& in_param) {
-  NetParameter upgraded(in_param);
-  UpgradeNetInputs(&upgraded);
-  phase_ = upgraded.state().phase();
-  NetParameter filtered;
-  FilterNet(upgraded, &filtered);
-  NetParameter param;
-  InsertSplits(filtered, &param);
-  name_ = param.name();
-
-  std::map<std::string, int> blob_name_to_idx;
-  std::set<std::string> available_blobs;
-  std::map<std::string, std::string> layer_of_name;
+  const NetParameter param = Prepare(in_param);
   const int nl = param.layer_size();
   bottom_vecs_.resize(nl);
   top_vecs_.resize(nl);
@@ -48,66 +40,112 @@ void Net<Dtype>::Init(const NetParameter& in_param) {
   param_id_vecs_.resize(nl);
   top_id_vecs_.resize(nl);
   bottom_need_backward_.resize(nl);
-  for (int layer_id = 0; layer_id < nl; ++layer_id) {
-    // Each layer inherits the net's phase unless its definition sets one.
-    if (!param.layer(layer_id).has_phase()) param.mutable_layer(layer_id)->set_phase(phase_);
-    const LayerParameter& lp = param.layer(layer_id);
-    CAFFE_ENFORCE_AS(ParseError, !lp.type().empty(), "layer #", layer_id, " ('", lp.name(),
-                     "') has no type");
-    CAFFE_ENFORCE_AS(ParseError, layer_names_index_.count(lp.name()) == 0, "net '", name_,
-                     "' has two layers named '", lp.name(), "'");
-    CAFFE_ENFORCE_AS(ParseError, lp.propagate_down_size() == 0 || lp.propagate_down_size() == lp.bottom_size(),
-                     "layer '", lp.name(), "': propagate_down has ", lp.propagate_down_size(),
-                     " entries but the layer has ", lp.bottom_size(), " bottoms");
-    layers_.push_back(LayerRegistry<Dtype>::CreateLayer(lp));
-    layer_names_.push_back(lp.name());
-    layer_names_index_[lp.name()] = layer_id;
-    bool need_backward = false;
-    for (int b = 0; b < lp.bottom_size(); ++b) {
-      const int blob_id = AppendBottom(param, layer_id, b, &available_blobs, &blob_name_to_idx);
-      need_backward |= blob_need_backward_[blob_id];
-    }
-    for (int t = 0; t < lp.top_size(); ++t)
-      AppendTop(param, layer_id, t, &available_blobs, &blob_name_to_idx);
-    Layer<Dtype>* layer = layers_[layer_id].get();
-    // Layers that create anonymous outputs (e.g. a loss with no named top).
-    if (layer->AutoTopBlobs()) {
-      const int needed = std::max(layer->MinTopBlobs(), layer->ExactNumTopBlobs());
-      for (int t = lp.top_size(); t < needed; ++t)
-        AppendTop(param, layer_id, t, &available_blobs, &blob_name_to_idx);
-    }
-    layer->SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]);
-    for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
-      const int blob_id = top_id_vecs_[layer_id][t];
-      if (static_cast<int>(blob_loss_weights_.size()) <= blob_id) blob_loss_weights_.resize(blob_id + 1, 0);
-      blob_loss_weights_[blob_id] = layer->loss(t);
-      if (layer->loss(t) != 0) {
-        VLOG(1) << "Top " << blob_names_[blob_id] << " of layer " << lp.name()
-                << " has loss weight " << layer->loss(t);
-      }
-    }
-    const int num_param_blobs = static_cast<int>(layer->blobs().size());
-    CAFFE_ENFORCE_AS(ParseError, lp.param_size() <= num_param_blobs, "layer '", lp.name(),
-                     "' has ", lp.param_size(), " `param` entries but only ", num_param_blobs,
-                     " parameter blob(s)");
-    for (int p = 0; p < num_param_blobs; ++p) {
-      const ParamSpec* spec = p < lp.param_size() ? &lp.param(p) : nullptr;
-      const bool learns = !spec || spec->lr_mult() != 0;
-      need_backward |= learns;
-      layer->set_param_propagate_down(p, learns);
-    }
-    for (int p = 0; p < num_param_blobs; ++p) AppendParam(param, layer_id, p);
-    layer_need_backward_.push_back(need_backward);
-    if (need_backward) {
-      for (int t = 0; t < static_cast<int>(top_id_vecs_[layer_id].size()); ++t)
-        blob_need_backward_[top_id_vecs_[layer_id][t]] = true;
+  BlobWiring wiring;
+  for (int layer_id = 0; layer_id < nl; ++layer_id) AppendLayer(param, layer_id, &wiring);
+  SkipUnneededBackward(param);
+  if (param.force_backward()) ForceBackward();
+  CollectOutputs(wiring);
+  ShareWeights();
+  debug_info_ = param.debug_info();
+}
+
+// The definition as the net is built from it: legacy inputs upgraded, the layers that
+// the state's rules exclude removed, Split layers inserted, each layer given the net's
+// phase unless it sets its own.
+template <typename Dtype>
+NetParameter Net<Dtype>::Prepare(const NetParameter& in_param) {
+  NetParameter upgraded(in_param);
+  UpgradeNetAsNeeded(str_cat("net '", in_param.name(), "'"), &upgraded);
+  phase_ = upgraded.state().phase();
+  NetParameter filtered;
+  FilterNet(upgraded, &filtered);
+  NetParameter param;
+  InsertSplits(filtered, &param);
+  name_ = param.name();
+  for (auto& lp : *param.mutable_layer())
+    if (!lp.has_phase()) lp.set_phase(phase_);
+  return param;
+}
+
+// Creates layer layer_id, connects its bottoms and tops, sets it up and registers its
+// parameters; records whether it needs a backward pass as far as its inputs and
+// parameters say (SkipUnneededBackward refines that once all layers are known).
+template <typename Dtype>
+void Net<Dtype>::AppendLayer(const NetParameter& param, int layer_id, BlobWiring* wiring) {
+  const LayerParameter& lp = param.layer(layer_id);
+  CAFFE_ENFORCE_AS(ParseError, !lp.type().empty(), "layer #", layer_id, " ('", lp.name(),
+                   "') has no type");
+  CAFFE_ENFORCE_AS(ParseError, lp.propagate_down_size() == 0 || lp.propagate_down_size() == lp.bottom_size(),
+                   "layer '", lp.name(), "': propagate_down has ", lp.propagate_down_size(),
+                   " entries but the layer has ", lp.bottom_size(), " bottoms");
+  layers_.push_back(CreateLayer<Dtype>(lp));
+  layer_names_.push_back(lp.name());
+  // Names need not be unique (as in BVLC, whose files and the fork's repeat names): by
+  // name, the last layer is found; weights go to layers by name and occurrence.
+  layer_names_index_[lp.name()] = layer_id;
+  Layer<Dtype>* layer = layers_[layer_id].get();
+  bool need_backward = false;
+  for (int b = 0; b < lp.bottom_size(); ++b) {
+    const int blob_id = AppendBottom(param, layer_id, b, wiring);
+    need_backward |= blob_need_backward_[blob_id];
+  }
+  for (int t = 0; t < lp.top_size(); ++t) AppendTop(param, layer_id, t, wiring);
+  // Layers that create anonymous outputs (e.g. a loss with no named top).
+  if (layer->AutoTopBlobs()) {
+    const int needed = std::max(layer->MinTopBlobs(), layer->ExactNumTopBlobs());
+    for (int t = lp.top_size(); t < needed; ++t) AppendTop(param, layer_id, t, wiring);
+  }
+  layer->SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]);
+  RecordLossWeights(layer_id);
+  need_backward |= AppendParams(param, layer_id);
+  layer_need_backward_.push_back(need_backward);
+  if (need_backward) {
+    for (int blob_id : top_id_vecs_[layer_id]) blob_need_backward_[blob_id] = true;
+  }
+}
+
+template <typename Dtype>
+void Net<Dtype>::RecordLossWeights(int layer_id) {
+  const Layer<Dtype>& layer = *layers_[layer_id];
+  for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
+    const int blob_id = top_id_vecs_[layer_id][t];
+    if (static_cast<int>(blob_loss_weights_.size()) <= blob_id) blob_loss_weights_.resize(blob_id + 1, 0);
+    blob_loss_weights_[blob_id] = layer.loss(t);
+    if (layer.loss(t) != 0) {
+      VLOG(1) << "Top " << blob_names_[blob_id] << " of layer " << layer_names_[layer_id]
+              << " has loss weight " << layer.loss(t);
     }
   }
+}
 
-  // Walk backwards: a layer needs backward only if some loss depends on its output.
+// Registers the layer's parameter blobs; returns whether any of them learns (lr_mult
+// not 0), which makes the layer need a backward pass.
+template <typename Dtype>
+bool Net<Dtype>::AppendParams(const NetParameter& param, int layer_id) {
+  const LayerParameter& lp = param.layer(layer_id);
+  Layer<Dtype>* layer = layers_[layer_id].get();
+  const int num_param_blobs = static_cast<int>(layer->blobs().size());
+  CAFFE_ENFORCE_AS(ParseError, lp.param_size() <= num_param_blobs, "layer '", lp.name(),
+                   "' has ", lp.param_size(), " `param` entries but only ", num_param_blobs,
+                   " parameter blob(s)");
+  bool learns_any = false;
+  for (int p = 0; p < num_param_blobs; ++p) {
+    const ParamSpec* spec = p < lp.param_size() ? &lp.param(p) : nullptr;
+    const bool learns = !spec || spec->lr_mult() != 0;
+    learns_any |= learns;
+    layer->set_param_propagate_down(p, learns);
+  }
+  for (int p = 0; p < num_param_blobs; ++p) AppendParam(param, layer_id, p);
+  return learns_any;
+}
+
+// Walking backwards from the losses: a layer needs backward only if some loss depends
+// on its outputs, and a bottom only if its layer does and propagate_down allows it.
+template <typename Dtype>
+void Net<Dtype>::SkipUnneededBackward(const NetParameter& param) {
   std::set<std::string> blobs_under_loss;
   std::set<std::string> blobs_skip_backp;
-  for (int layer_id = nl - 1; layer_id >= 0; --layer_id) {
+  for (int layer_id = static_cast<int>(layers_.size()) - 1; layer_id >= 0; --layer_id) {
     bool contributes_to_loss = false;
     bool skip_propagate_down = true;
     for (size_t t = 0; t < top_vecs_[layer_id].size(); ++t) {
@@ -115,11 +153,7 @@ void Net<Dtype>::Init(const NetParameter& in_param) {
       if (layers_[layer_id]->loss(t) != 0 || blobs_under_loss.count(bn)) contributes_to_loss = true;
       if (!blobs_skip_backp.count(bn)) skip_propagate_down = false;
     }
-    if (layer_need_backward_[layer_id] && skip_propagate_down) {
-      layer_need_backward_[layer_id] = false;
-      std::fill(bottom_need_backward_[layer_id].begin(), bottom_need_backward_[layer_id].end(), false);
-    }
-    if (!contributes_to_loss) {
+    if ((layer_need_backward_[layer_id] && skip_propagate_down) || !contributes_to_loss) {
       layer_need_backward_[layer_id] = false;
       std::fill(bottom_need_backward_[layer_id].begin(), bottom_need_backward_[layer_id].end(), false);
     }
@@ -134,29 +168,33 @@ void Net<Dtype>::Init(const NetParameter& in_param) {
       if (!bottom_need_backward_[layer_id][b]) blobs_skip_backp.insert(bn);
     }
   }
-  // force_backward: every layer that can propagate does.
-  if (param.force_backward()) {
-    for (int layer_id = 0; layer_id < nl; ++layer_id) {
-      layer_need_backward_[layer_id] = true;
-      for (size_t b = 0; b < bottom_need_backward_[layer_id].size(); ++b) {
-        bottom_need_backward_[layer_id][b] =
-            bottom_need_backward_[layer_id][b] || layers_[layer_id]->AllowForceBackward(b);
-        blob_need_backward_[bottom_id_vecs_[layer_id][b]] =
-            blob_need_backward_[bottom_id_vecs_[layer_id][b]] || bottom_need_backward_[layer_id][b];
-      }
-      for (size_t p = 0; p < layers_[layer_id]->blobs().size(); ++p)
-        layers_[layer_id]->set_param_propagate_down(p, true);
+}
+
+// force_backward: every layer that can propagate does.
+template <typename Dtype>
+void Net<Dtype>::ForceBackward() {
+  for (size_t layer_id = 0; layer_id < layers_.size(); ++layer_id) {
+    layer_need_backward_[layer_id] = true;
+    for (size_t b = 0; b < bottom_need_backward_[layer_id].size(); ++b) {
+      bottom_need_backward_[layer_id][b] =
+          bottom_need_backward_[layer_id][b] || layers_[layer_id]->AllowForceBackward(b);
+      blob_need_backward_[bottom_id_vecs_[layer_id][b]] =
+          blob_need_backward_[bottom_id_vecs_[layer_id][b]] || bottom_need_backward_[layer_id][b];
     }
+    for (size_t p = 0; p < layers_[layer_id]->blobs().size(); ++p)
+      layers_[layer_id]->set_param_propagate_down(p, true);
   }
-  // Blobs produced but never consumed are the net's outputs, in creation order.
+}
+
+// Blobs produced but never consumed are the net's outputs, in creation order.
+template <typename Dtype>
+void Net<Dtype>::CollectOutputs(const BlobWiring& wiring) {
   for (size_t idx = 0; idx < blobs_.size(); ++idx) {
-    if (!available_blobs.count(blob_names_[idx])) continue;
+    if (!wiring.available.count(blob_names_[idx])) continue;
     net_output_blobs_.push_back(blobs_[idx].get());
     net_output_blob_indices_.push_back(static_cast<int>(idx));
   }
   for (size_t i = 0; i < blob_names_.size(); ++i) blob_names_index_[blob_names_[i]] = i;
-  ShareWeights();
-  debug_info_ = param.debug_info();
 }
 
 template <typename Dtype>
@@ -196,19 +234,18 @@ bool Net<Dtype>::StateMeetsRule(const NetState& state, const NetStateRule& rule,
 
 template <typename Dtype>
 void Net<Dtype>::AppendTop(const NetParameter& param, int layer_id, int top_id,
-                           std::set<std::string>* available_blobs,
-                           std::map<std::string, int>* blob_name_to_idx) {
+                           BlobWiring* wiring) {
   const LayerParameter& lp = param.layer(layer_id);
   const std::string blob_name =
       top_id < lp.top_size() ? lp.top(top_id) : str_cat("(automatic top ", top_id, " of ", lp.name(), ")");
   const bool in_place = lp.bottom_size() > top_id && lp.bottom(top_id) == blob_name;
   if (in_place) {
     // In-place: the top is the bottom blob at the same index.
-    const int idx = (*blob_name_to_idx)[blob_name];
+    const int idx = wiring->index[blob_name];
     top_vecs_[layer_id].push_back(blobs_[idx].get());
     top_id_vecs_[layer_id].push_back(idx);
   } else {
-    CAFFE_ENFORCE_AS(ParseError, !blob_name_to_idx->count(blob_name), "layer '", lp.name(),
+    CAFFE_ENFORCE_AS(ParseError, !wiring->index.count(blob_name), "layer '", lp.name(),
                      "' writes top '", blob_name, "', which an earlier layer already produced "
                      "(only in-place use, with the same name as the bottom at the same position, "
                      "may reuse a blob)");
@@ -217,7 +254,7 @@ void Net<Dtype>::AppendTop(const NetParameter& param, int layer_id, int top_id,
     blobs_.push_back(blob);
     blob_names_.push_back(blob_name);
     blob_need_backward_.push_back(false);
-    (*blob_name_to_idx)[blob_name] = idx;
+    wiring->index[blob_name] = idx;
     top_id_vecs_[layer_id].push_back(idx);
     top_vecs_[layer_id].push_back(blob.get());
     if (lp.type() == "Input") {
@@ -225,26 +262,25 @@ void Net<Dtype>::AppendTop(const NetParameter& param, int layer_id, int top_id,
       net_input_blobs_.push_back(blob.get());
     }
   }
-  available_blobs->insert(blob_name);
+  wiring->available.insert(blob_name);
 }
 
 template <typename Dtype>
 int Net<Dtype>::AppendBottom(const NetParameter& param, int layer_id, int bottom_id,
-                             std::set<std::string>* available_blobs,
-                             std::map<std::string, int>* blob_name_to_idx) {
+                             BlobWiring* wiring) {
   const LayerParameter& lp = param.layer(layer_id);
   const std::string& blob_name = lp.bottom(bottom_id);
-  if (!available_blobs->count(blob_name)) {
+  if (!wiring->available.count(blob_name)) {
     std::string known;
     for (const auto& n : blob_names_) known += (known.empty() ? "" : ", ") + n;
     CAFFE_THROW_AS(ParseError, "layer '", lp.name(), "' (", lp.type(), ") reads bottom '",
                    blob_name, "', which no earlier layer produces (known blobs: ",
                    known.empty() ? std::string("none") : known, ")");
   }
-  const int idx = (*blob_name_to_idx)[blob_name];
+  const int idx = wiring->index[blob_name];
   bottom_vecs_[layer_id].push_back(blobs_[idx].get());
   bottom_id_vecs_[layer_id].push_back(idx);
-  available_blobs->erase(blob_name);
+  wiring->available.erase(blob_name);
   bool need_backward = blob_need_backward_[idx];
   if (lp.propagate_down_size() > 0) need_backward = need_backward && lp.propagate_down(bottom_id);
   bottom_need_backward_[layer_id].push_back(need_backward);
@@ -317,17 +353,20 @@ void Net<Dtype>::AppendParam(const NetParameter& param, int layer_id, int param_
 
 template <typename Dtype>
 Dtype Net<Dtype>::ForwardFromTo(int start, int end) {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   const int nl = static_cast<int>(layers_.size());
   CAFFE_ENFORCE(start >= 0 && end < nl && start <= end + 1, "forward range [", start, ", ", end,
                 "] is invalid for a net of ", nl, " layers");
   Dtype loss = 0;
   for (int i = start; i <= end; ++i) {
+    for (const auto& hook : before_forward_) hook(i);
     loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
     if (debug_info_) {
       for (auto* top : top_vecs_[i])
         LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top data: "
                   << top->asum_data() / std::max(1, top->count());
     }
+    for (const auto& hook : after_forward_) hook(i);
   }
   return loss;
 }
@@ -341,27 +380,33 @@ const vector<Blob<Dtype>*>& Net<Dtype>::Forward(Dtype* loss) {
 
 template <typename Dtype>
 void Net<Dtype>::BackwardFromTo(int start, int end) {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   const int nl = static_cast<int>(layers_.size());
   CAFFE_ENFORCE(end >= 0 && start < nl && end <= start + 1, "backward range [", start, ", ", end,
                 "] is invalid for a net of ", nl, " layers");
   for (int i = start; i >= end; --i) {
+    for (const auto& hook : before_backward_) hook(i);
     if (layer_need_backward_[i])
       layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    for (const auto& hook : after_backward_) hook(i);
   }
 }
 
 template <typename Dtype>
 void Net<Dtype>::Reshape() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]);
 }
 
 template <typename Dtype>
 void Net<Dtype>::Update() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (auto* p : learnable_params_) p->Update();
 }
 
 template <typename Dtype>
 void Net<Dtype>::ClearParamDiffs() {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   for (auto* p : learnable_params_) {
     if (Caffe::mode() == Caffe::GPU) {
 #ifdef USE_CUDA
@@ -383,11 +428,21 @@ void Net<Dtype>::ShareWeights() {
 }
 
 template <typename Dtype>
+int Net<Dtype>::NthLayerNamed(const std::string& name, std::map<std::string, int>* seen) const {
+  int k = (*seen)[name]++;
+  for (size_t i = 0; i < layer_names_.size(); ++i)
+    if (layer_names_[i] == name && k-- == 0) return static_cast<int>(i);
+  return -1;
+}
+
+template <typename Dtype>
 void Net<Dtype>::ShareTrainedLayersWith(const Net* other) {
+  std::map<std::string, int> seen;
   for (size_t i = 0; i < other->layers().size(); ++i) {
     const std::string& name = other->layer_names()[i];
-    if (!has_layer(name)) continue;
-    Layer<Dtype>* target = layers_[layer_names_index_[name]].get();
+    const int target_id = NthLayerNamed(name, &seen);
+    if (target_id < 0) continue;
+    Layer<Dtype>* target = layers_[target_id].get();
     auto& source_blobs = other->layers()[i]->blobs();
     CAFFE_ENFORCE_AS(ShapeError, target->blobs().size() == source_blobs.size(), "layer '", name,
                      "' has ", target->blobs().size(), " parameter blobs here but ",
@@ -403,11 +458,19 @@ void Net<Dtype>::ShareTrainedLayersWith(const Net* other) {
 }
 
 template <typename Dtype>
-void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& param) {
+void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
+  NetParameter upgraded;
+  const bool old_format = NetNeedsV0ToV1Upgrade(in_param) || NetNeedsV1ToV2Upgrade(in_param);
+  if (old_format) {
+    upgraded = in_param;
+    UpgradeNetAsNeeded(str_cat("the weights of '", in_param.name(), "'"), &upgraded);
+  }
+  const NetParameter& param = old_format ? upgraded : in_param;
+  std::map<std::string, int> seen;
   for (const auto& source_layer : param.layer()) {
     const std::string& name = source_layer.name();
-    if (!has_layer(name)) continue;
-    const int target_id = layer_names_index_[name];
+    const int target_id = NthLayerNamed(name, &seen);
+    if (target_id < 0) continue;
     auto& target_blobs = layers_[target_id]->blobs();
     CAFFE_ENFORCE_AS(ShapeError, static_cast<int>(target_blobs.size()) == source_layer.blobs_size(),
                      "weights for layer '", name, "': the file has ", source_layer.blobs_size(),
@@ -428,9 +491,17 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& param) {
 template <typename Dtype>
 void Net<Dtype>::CopyTrainedLayersFrom(const std::string& trained_filename) {
   NetParameter param;
+  const std::string h5 = ".h5";
+  if (trained_filename.size() >= h5.size() &&
+      trained_filename.compare(trained_filename.size() - h5.size(), h5.size(), h5) == 0) {
+    ReadNetParameterFromHDF5(trained_filename, &param);  // BVLC's HDF5 weights
+    CopyTrainedLayersFrom(param);
+    return;
+  }
   ReadProtoFromBinaryFile(trained_filename, &param);
-  CAFFE_ENFORCE_AS(FileError, param.layers_size() == 0, "'", trained_filename,
-                   "' holds weights in the old V1 format, which this build does not read");
+  if (NetNeedsV0ToV1Upgrade(param) || NetNeedsV1ToV2Upgrade(param)) {
+    UpgradeNetAsNeeded(str_cat("'", trained_filename, "'"), &param);
+  }
   CopyTrainedLayersFrom(param);
 }
 

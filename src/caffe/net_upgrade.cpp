@@ -1,5 +1,6 @@
 // Rewrites of a NetParameter before the Net is built: legacy inputs become an Input
-// layer, and blobs read by several layers get Split layers.
+// layer (the other format upgrades are in util/upgrade_proto.cpp), and blobs read by
+// several layers get Split layers.
 #include <map>
 #include <utility>
 
@@ -8,10 +9,6 @@
 namespace caffe {
 
 void UpgradeNetInputs(NetParameter* param) {
-  CAFFE_ENFORCE_AS(ParseError, param->layers_size() == 0,
-                   "net '", param->name(), "' uses the old `layers { }` (V1) format, which this "
-                   "build does not read; rename each `layers` to `layer` and give `type` as a "
-                   "string (e.g. type: \"Convolution\")");
   if (param->input_size() == 0) return;
   const int n = param->input_size();
   const bool has_shape = param->input_shape_size() > 0;

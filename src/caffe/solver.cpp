@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 
 namespace caffe {
@@ -80,8 +81,12 @@ void LoadNetWeights(Net<Dtype>* net, const std::string& model_list) {
     if (file.empty()) continue;
     LOG(INFO) << "Loading weights from " << file;
     NetParameter weights;
-    ReadProtoFromBinaryFile(file, &weights);
-    if (weights.layer_size() == 0) {
+    if (ends_with(file, ".h5")) {
+      ReadNetParameterFromHDF5(file, &weights);
+    } else {
+      ReadProtoFromBinaryFile(file, &weights);
+    }
+    if (weights.layer_size() == 0 && !ends_with(file, ".h5")) {
       net->CopyTrainedLayersFrom(file);  // explains the legacy V1 format
       CAFFE_THROW_AS(FileError, "'", file, "' holds no layers (is it a .caffemodel file?)");
     }
@@ -96,6 +101,46 @@ void LoadNetWeights(Net<Dtype>* net, const std::string& model_list) {
                      "' (is it the weights of another network?)");
     net->CopyTrainedLayersFrom(weights);
   }
+}
+
+template <typename Dtype>
+NetScores<Dtype> ScoreNet(Net<Dtype>* net, int iterations, const std::function<bool(int)>& go_on,
+                          const std::function<void(int, const vector<Blob<Dtype>*>&)>& each) {
+  NetScores<Dtype> scores;
+  int done = 0;
+  for (; done < iterations; ++done) {
+    if (go_on && !go_on(done)) break;
+    Dtype loss;
+    const vector<Blob<Dtype>*>& result = net->Forward(&loss);
+    scores.loss += loss;
+    size_t idx = 0;
+    for (size_t j = 0; j < result.size(); ++j) {
+      const Dtype* values = result[j]->cpu_data();
+      for (int c = 0; c < result[j]->count(); ++c, ++idx) {
+        if (done == 0) {
+          scores.mean.push_back(values[c]);
+          scores.output_of.push_back(static_cast<int>(j));
+        } else {
+          scores.mean[idx] += values[c];
+        }
+      }
+    }
+    if (each) each(done, result);
+  }
+  const Dtype n = static_cast<Dtype>(done > 0 ? done : 1);
+  for (auto& m : scores.mean) m /= n;
+  scores.loss /= n;
+  return scores;
+}
+
+template <typename Dtype>
+std::string OutputLine(const Net<Dtype>& net, int output, Dtype value) {
+  const int blob = net.output_blob_indices()[output];
+  const Dtype weight = net.blob_loss_weights()[blob];
+  std::ostringstream line;
+  line << net.blob_names()[blob] << " = " << value;
+  if (weight) line << " (* " << weight << " = " << weight * value << " loss)";
+  return line.str();
 }
 
 template <typename Dtype>
@@ -119,9 +164,6 @@ void Solver<Dtype>::Init(const SolverParameter& param) {
                    param_.average_loss());
   CAFFE_ENFORCE_AS(ParseError, param_.iter_size() >= 1, "solver: iter_size must be >= 1, got ",
                    param_.iter_size());
-  CAFFE_ENFORCE_AS(ParseError, param_.snapshot_format() == SolverParameter::BINARYPROTO,
-                   "solver: snapshot_format HDF5 is not supported by this build; "
-                   "use snapshot_format: BINARYPROTO (the default)");
   CheckSnapshotWritePermissions();
   if (param_.random_seed() >= 0) Caffe::set_random_seed(param_.random_seed() + Caffe::solver_rank());
   InitTrainNet();
@@ -271,6 +313,15 @@ void Solver<Dtype>::Step(int iters) {
 }
 
 template <typename Dtype>
+void Solver<Dtype>::Update(int param_id, Dtype rate) {
+  if (Caffe::mode() == Caffe::GPU) {
+    Update_gpu(param_id, rate);
+  } else {
+    Update_cpu(param_id, rate);
+  }
+}
+
+template <typename Dtype>
 void Solver<Dtype>::Solve(const std::string& resume_file) {
   LOG(INFO) << "Solving " << net_->name();
   LOG(INFO) << "Learning Rate Policy: " << param_.lr_policy();
@@ -308,49 +359,28 @@ void Solver<Dtype>::Test(int test_net_id) {
   LOG(INFO) << "Iteration " << iter_ << ", Testing net (#" << test_net_id << ")";
   Net<Dtype>& test_net = *test_nets_[test_net_id];
   test_net.ShareTrainedLayersWith(net_.get());
-  vector<Dtype> scores;
-  vector<int> ids;
-  Dtype loss = 0;
-  const int test_iter = param_.test_iter(test_net_id);
-  for (int i = 0; i < test_iter; ++i) {
-    const SolverAction::Enum request = GetRequestedAction();
-    if (request == SolverAction::SNAPSHOT) Snapshot();
-    if (request == SolverAction::STOP) {
-      requested_early_exit_ = true;
-      LOG(INFO) << "Test interrupted.";
-      return;
-    }
-    Dtype iter_loss;
-    const vector<Blob<Dtype>*>& result = test_net.Forward(&iter_loss);
-    if (param_.test_compute_loss()) loss += iter_loss;
-    size_t idx = 0;
-    for (size_t j = 0; j < result.size(); ++j) {
-      const Dtype* values = result[j]->cpu_data();
-      for (int c = 0; c < result[j]->count(); ++c, ++idx) {
-        if (i == 0) {
-          scores.push_back(values[c]);
-          ids.push_back(static_cast<int>(j));
-        } else {
-          scores[idx] += values[c];
-        }
-      }
-    }
-  }
-  if (param_.test_compute_loss()) LOG(INFO) << "Test loss: " << loss / test_iter;
-  for (auto& s : scores) s /= test_iter;
-  LogOutputs("Test", ids, scores, test_net);
+  const NetScores<Dtype> scores = ScoreNet<Dtype>(
+      &test_net, param_.test_iter(test_net_id),
+      [this](int) {
+        const SolverAction::Enum request = GetRequestedAction();
+        if (request == SolverAction::SNAPSHOT) Snapshot();
+        if (request != SolverAction::STOP) return true;
+        requested_early_exit_ = true;
+        LOG(INFO) << "Test interrupted.";
+        return false;
+      },
+      nullptr);
+  if (requested_early_exit_) return;
+  if (param_.test_compute_loss()) LOG(INFO) << "Test loss: " << scores.loss;
+  LogOutputs("Test", scores.output_of, scores.mean, test_net);
 }
 
 template <typename Dtype>
 void Solver<Dtype>::LogOutputs(const char* what, const vector<int>& output_ids,
                                const vector<Dtype>& values, const Net<Dtype>& net) const {
   for (size_t i = 0; i < values.size(); ++i) {
-    const int blob_index = net.output_blob_indices()[output_ids[i]];
-    const Dtype weight = net.blob_loss_weights()[blob_index];
-    std::ostringstream loss_msg;
-    if (weight) loss_msg << " (* " << weight << " = " << weight * values[i] << " loss)";
-    LOG(INFO) << "    " << what << " net output #" << i << ": " << net.blob_names()[blob_index]
-              << " = " << values[i] << loss_msg.str();
+    LOG(INFO) << "    " << what << " net output #" << i << ": "
+              << OutputLine(net, output_ids[i], values[i]);
   }
 }
 
@@ -389,11 +419,16 @@ void Solver<Dtype>::CheckSnapshotWritePermissions() {
 
 template <typename Dtype>
 void Solver<Dtype>::Snapshot() {
-  const std::string model_file = SnapshotFilename(".caffemodel");
-  LOG(INFO) << "Snapshotting to binary proto file " << model_file;
+  const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
+  const std::string model_file = SnapshotFilename(hdf5 ? ".caffemodel.h5" : ".caffemodel");
+  LOG(INFO) << "Snapshotting to " << (hdf5 ? "HDF5" : "binary proto") << " file " << model_file;
   NetParameter net_param;
   net_->ToProto(&net_param, param_.snapshot_diff());
-  WriteProtoToBinaryFile(net_param, model_file);
+  if (hdf5) {
+    WriteNetParameterToHDF5(net_param, model_file, param_.snapshot_diff());
+  } else {
+    WriteProtoToBinaryFile(net_param, model_file);
+  }
 
   SolverState state;
   state.set_iter(iter_);
@@ -403,17 +438,24 @@ void Solver<Dtype>::Snapshot() {
   rng << Caffe::rng();
   state.set_rng_state(rng.str());
   SaveSolverState(&state);
-  const std::string state_file = SnapshotFilename(".solverstate");
-  LOG(INFO) << "Snapshotting solver state to binary proto file " << state_file;
-  WriteProtoToBinaryFile(state, state_file);
+  const std::string state_file = SnapshotFilename(hdf5 ? ".solverstate.h5" : ".solverstate");
+  LOG(INFO) << "Snapshotting solver state to " << (hdf5 ? "HDF5" : "binary proto") << " file "
+            << state_file;
+  if (hdf5) {
+    WriteSolverStateToHDF5(state, state_file);
+  } else {
+    WriteProtoToBinaryFile(state, state_file);
+  }
 }
 
 template <typename Dtype>
 void Solver<Dtype>::Restore(const std::string& state_file) {
-  CAFFE_ENFORCE_AS(FileError, !ends_with(state_file, ".h5"), "'", state_file,
-                   "': HDF5 solver states are not supported by this build (use a .solverstate)");
   SolverState state;
-  ReadProtoFromBinaryFile(state_file, &state);
+  if (ends_with(state_file, ".h5")) {
+    ReadSolverStateFromHDF5(state_file, &state);
+  } else {
+    ReadProtoFromBinaryFile(state_file, &state);
+  }
   CAFFE_ENFORCE_AS(FileError, state.iter() >= 0, "'", state_file, "': negative iteration ", state.iter());
   CheckSolverState(state, state_file);
   std::mt19937_64 rng;
@@ -437,5 +479,11 @@ void Solver<Dtype>::Restore(const std::string& state_file) {
 INSTANTIATE_CLASS(Solver);
 template void LoadNetWeights<float>(Net<float>*, const std::string&);
 template void LoadNetWeights<double>(Net<double>*, const std::string&);
+template NetScores<float> ScoreNet<float>(Net<float>*, int, const std::function<bool(int)>&,
+                                          const std::function<void(int, const vector<Blob<float>*>&)>&);
+template NetScores<double> ScoreNet<double>(Net<double>*, int, const std::function<bool(int)>&,
+                                            const std::function<void(int, const vector<Blob<double>*>&)>&);
+template std::string OutputLine<float>(const Net<float>&, int, float);
+template std::string OutputLine<double>(const Net<double>&, int, double);
 
 }  // namespace caffe

@@ -1,6 +1,7 @@
 // Per-channel math shared by the layers that broadcast a small vector along one span of
 // axes (Scale, Bias, BatchNorm, MVN, PReLU). A blob is seen as outer x dim x inner; entry i
-// belongs to channel (i / inner) % dim.
+// belongs to channel (i / inner) % dim. The per-channel sums these layers need are
+// segmented reductions (kernels/segments.hpp, Segments::across).
 #pragma once
 
 #include <cstdint>
@@ -26,48 +27,6 @@ struct ChannelAffine {
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
     const int64_t c = channel_of(i, dim, inner);
     y[i] = x[i] * (s ? s[c] : Dtype(1)) + (b ? b[c] : Dtype(0));
-  }
-};
-
-// out[c] = scale * sum over the entries of channel c of term(i, c) (+ out[c] when
-// accumulating); one call per channel c.
-template <typename Dtype, typename Term>
-struct ChannelReduce {
-  Term term;
-  Dtype* out;
-  int64_t outer, dim, inner;
-  Dtype scale;
-  bool accumulate;
-  CAFFE_HOST_DEVICE void operator()(int64_t c) const {
-    Dtype sum = 0;
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t k = 0; k < inner; ++k) {
-        const int64_t i = (o * dim + c) * inner + k;
-        sum += term(i, c);
-      }
-    out[c] = scale * sum + (accumulate ? out[c] : Dtype(0));
-  }
-};
-
-// Terms for ChannelReduce.
-template <typename Dtype>
-struct SumTerm {  // a[i]
-  const Dtype* a;
-  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const { return a[i]; }
-};
-template <typename Dtype>
-struct ProductTerm {  // a[i] * b[i]
-  const Dtype* a;
-  const Dtype* b;
-  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const { return a[i] * b[i]; }
-};
-template <typename Dtype>
-struct CenteredSquareTerm {  // (a[i] - m[c])^2
-  const Dtype* a;
-  const Dtype* m;
-  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t c) const {
-    const Dtype d = a[i] - m[c];
-    return d * d;
   }
 };
 
@@ -140,7 +99,7 @@ struct PReLUBackward {  // dx = dy * slope; safe in place
 };
 
 template <typename Dtype>
-struct PReLUSlopeTerm {  // d y / d a = x where x <= 0
+struct PReLUSlopeTerm {  // reduction term: dy * (d y / d a), d y / d a = x where x <= 0
   const Dtype* x;
   const Dtype* dy;
   CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const {

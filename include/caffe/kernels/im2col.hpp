@@ -1,5 +1,5 @@
 // Per-element index math of im2col / col2im for 2-D convolution, shared by the CPU
-// loops (util/im2col.cpp) and the CUDA kernels (util/im2col.cu).
+// loops (util/im2col.cpp) and the CUDA kernels (GpuSide::im2col / col2im in util/side.cuh).
 //
 // The column buffer has (channels * kernel_h * kernel_w) rows and (out_h * out_w)
 // columns: row (c, i, j), column (y, x) holds the image value at

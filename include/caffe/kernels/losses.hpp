@@ -13,20 +13,17 @@ namespace caffe {
 namespace kernels {
 
 // Sigmoid cross-entropy of logit x against target p:
-// -(p log sigmoid(x) + (1 - p) log(1 - sigmoid(x))), computed without overflow.
+// -(p log sigmoid(x) + (1 - p) log(1 - sigmoid(x))), computed without overflow; 0 where
+// the target is the ignored label. A reduction term over the values.
 template <typename Dtype>
-struct SigmoidCrossEntropyAt {
+struct SigmoidCrossEntropyTerm {
   const Dtype* x;
   const Dtype* p;
-  Dtype* loss;
-  Dtype* valid;  // 1 where the target counts, 0 where it is the ignored label
   LabelFilter filter;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const bool counts = filter.counts(static_cast<int>(p[i]));
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const {
+    if (!filter.counts(static_cast<int>(p[i]))) return Dtype(0);
     const Dtype pos = x[i] >= Dtype(0) ? Dtype(1) : Dtype(0);
-    loss[i] = counts ? -(x[i] * (p[i] - pos) - hd_log(Dtype(1) + hd_exp(x[i] - 2 * x[i] * pos)))
-                     : Dtype(0);
-    valid[i] = counts ? Dtype(1) : Dtype(0);
+    return -(x[i] * (p[i] - pos) - hd_log(Dtype(1) + hd_exp(x[i] - 2 * x[i] * pos)));
   }
 };
 
@@ -69,13 +66,12 @@ struct ContrastiveTerm {
 };
 
 template <typename Dtype>
-struct ContrastiveLossAt {  // one call per pair
+struct ContrastiveLossTerm {  // reduction term over the pairs r
   const Dtype* dist_sq;
   const Dtype* y;
-  Dtype* loss;
   ContrastiveTerm<Dtype> term;
-  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
-    loss[r] = term.loss(dist_sq[r], y[r] != Dtype(0));
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t r, int64_t) const {
+    return term.loss(dist_sq[r], y[r] != Dtype(0));
   }
 };
 
@@ -132,13 +128,12 @@ template <typename Dtype>
 CAFFE_HOST_DEVICE Dtype clamped_probability(Dtype p) { return hd_max(p, Dtype(1e-20)); }
 
 template <typename Dtype>
-struct MultinomialLogisticAt {  // one call per item
+struct MultinomialLogisticTerm {  // reduction term over the items r
   const Dtype* prob;
   const Dtype* label;
-  Dtype* loss;
   int64_t dim;
-  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
-    loss[r] = -hd_log(clamped_probability(prob[r * dim + static_cast<int64_t>(label[r])]));
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t r, int64_t) const {
+    return -hd_log(clamped_probability(prob[r * dim + static_cast<int64_t>(label[r])]));
   }
 };
 
@@ -158,23 +153,20 @@ struct MultinomialLogisticGradAt {  // one call per value
 // Infogain: with probabilities prob (outer x K x inner), labels l per position and the
 // K x K matrix H, position p costs -sum_k H[l, k] log(max(prob_k, 1e-20)).
 template <typename Dtype>
-struct InfogainLossAt {  // one call per position
+struct InfogainLossTerm {  // reduction term over positions p: p's cost (0 if ignored)
   const Dtype* prob;
   const Dtype* label;
   const Dtype* H;
-  Dtype* loss;
-  Dtype* valid;
   int64_t K, inner;
   LabelFilter filter;
-  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t p, int64_t) const {
     const int l = static_cast<int>(label[p]);
-    const bool counts = filter.counts(l);
+    if (!filter.counts(l)) return Dtype(0);
     Dtype sum = 0;
-    const int64_t base = (p / inner) * K * inner + p % inner;
-    for (int64_t k = 0; counts && k < K; ++k)
+    const int64_t base = channel_base(p, K, inner);
+    for (int64_t k = 0; k < K; ++k)
       sum -= H[l * K + k] * hd_log(clamped_probability(prob[base + k * inner]));
-    loss[p] = sum;
-    valid[p] = counts ? Dtype(1) : Dtype(0);
+    return sum;
   }
 };
 

@@ -8,11 +8,10 @@
 //   dx_j = dy_j * scale_j^-beta - 2 * alpha * beta / norm * x_j * sum_{i in W(j)} dy_i * y_i / scale_i.
 #pragma once
 
-#include <math.h>
-
 #include <cstdint>
 
 #include "caffe/kernels/host_device.hpp"
+#include "caffe/kernels/math.hpp"
 
 namespace caffe {
 
@@ -23,9 +22,6 @@ struct LRNGeometry {
   bool within_channel;
   Dtype alpha_over_norm, beta, k;
 };
-
-CAFFE_HOST_DEVICE float lrn_pow(float a, float b) { return powf(a, b); }
-CAFFE_HOST_DEVICE double lrn_pow(double a, double b) { return pow(a, b); }
 
 // Sum over j in W(i) of a_j * b_j, divided by c_j when c is given.
 template <typename Dtype>
@@ -69,7 +65,7 @@ struct LRNForward {
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
     const Dtype s = g.k + g.alpha_over_norm * lrn_window_sum<Dtype>(g, i, x, x, nullptr);
     scale[i] = s;
-    y[i] = x[i] * lrn_pow(s, -g.beta);
+    y[i] = x[i] * kernels::hd_pow(s, -g.beta);
   }
 };
 
@@ -83,7 +79,7 @@ struct LRNBackward {
   LRNGeometry<Dtype> g;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
     const Dtype acc = lrn_window_sum<Dtype>(g, i, dy, y, scale);
-    dx[i] = dy[i] * lrn_pow(scale[i], -g.beta) - Dtype(2) * g.alpha_over_norm * g.beta * x[i] * acc;
+    dx[i] = dy[i] * kernels::hd_pow(scale[i], -g.beta) - Dtype(2) * g.alpha_over_norm * g.beta * x[i] * acc;
   }
 };
 

@@ -1,5 +1,6 @@
-// Scalar math usable on both host and device, overloaded for float and double
-// (the C library names differ on the device: expf vs exp, and std:: is host-only).
+// Scalar math for CAFFE_HOST_DEVICE code, overloaded for float and double so that float
+// math stays in float (C's expf vs exp) under both compilers. Per-element helpers use
+// these rather than <cmath>'s std:: functions.
 #pragma once
 
 #include <math.h>
@@ -17,6 +18,12 @@ CAFFE_HOST_DEVICE float hd_tanh(float x) { return tanhf(x); }
 CAFFE_HOST_DEVICE double hd_tanh(double x) { return tanh(x); }
 CAFFE_HOST_DEVICE float hd_pow(float x, float p) { return powf(x, p); }
 CAFFE_HOST_DEVICE double hd_pow(double x, double p) { return pow(x, p); }
+CAFFE_HOST_DEVICE float hd_sqrt(float x) { return sqrtf(x); }
+CAFFE_HOST_DEVICE double hd_sqrt(double x) { return sqrt(x); }
+CAFFE_HOST_DEVICE float hd_sin(float x) { return sinf(x); }
+CAFFE_HOST_DEVICE double hd_sin(double x) { return sin(x); }
+CAFFE_HOST_DEVICE float hd_cos(float x) { return cosf(x); }
+CAFFE_HOST_DEVICE double hd_cos(double x) { return cos(x); }
 
 template <typename T>
 CAFFE_HOST_DEVICE T hd_max(T a, T b) { return a > b ? a : b; }

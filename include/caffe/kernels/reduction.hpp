@@ -1,4 +1,4 @@
-// Per-row math of Reduction and ArgMax.
+// Per-row math of Reduction (the terms its segmented sum adds up) and ArgMax.
 #pragma once
 
 #include <cstdint>
@@ -23,17 +23,10 @@ struct ReductionTerm {
 };
 
 template <typename Dtype>
-struct ReductionForward {  // one call per row: y[r] = coeff * sum_k term(x[r * dim + k])
+struct ReductionValue {  // the forward's reduction term: op's value of x[i]
   const Dtype* x;
-  Dtype* y;
-  int64_t dim;
-  Dtype coeff;
   ReductionTerm<Dtype> term;
-  CAFFE_HOST_DEVICE void operator()(int64_t r) const {
-    Dtype sum = 0;
-    for (int64_t k = 0; k < dim; ++k) sum += term.value(x[r * dim + k]);
-    y[r] = coeff * sum;
-  }
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const { return term.value(x[i]); }
 };
 
 template <typename Dtype>

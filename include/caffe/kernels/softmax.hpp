@@ -1,6 +1,8 @@
-// Per-position math of Softmax, SoftmaxWithLoss and Accuracy. A blob is seen as
-// outer x channels x inner; "position" p = o * inner + i names one softmax vector,
-// whose channel c sits at o * channels * inner + c * inner + i. x and y may alias.
+// Per-position math of Softmax, SoftmaxWithLoss, InfogainLoss and Accuracy. A blob is seen
+// as outer x channels x inner; "position" p = o * inner + k names one softmax vector,
+// whose channel c sits at (o * channels + c) * inner + k. The sums and maxima over a
+// position's channels are segmented reductions (Segments::along(outer, channels, inner),
+// one segment per position); the functors here are the per-entry steps around them.
 #pragma once
 
 #include <cstdint>
@@ -11,45 +13,45 @@
 namespace caffe {
 namespace kernels {
 
-CAFFE_HOST_DEVICE int64_t channel_base(int64_t p, int channels, int inner) {
+CAFFE_HOST_DEVICE int64_t channel_base(int64_t p, int64_t channels, int64_t inner) {
   return (p / inner) * channels * inner + p % inner;
 }
+// The position of entry i.
+CAFFE_HOST_DEVICE int64_t position_of(int64_t i, int64_t channels, int64_t inner) {
+  return (i / (channels * inner)) * inner + i % inner;
+}
 
-// y = exp(x - max x) / sum exp(x - max x) over the channels of position p.
+// y[i] = exp(x[i] - m[p]), m holding each position's maximum (x and y may alias).
 template <typename Dtype>
-struct SoftmaxForwardAt {
+struct ExpShifted {
   const Dtype* x;
+  const Dtype* m;
   Dtype* y;
-  int channels, inner;
-  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
-    const int64_t base = channel_base(p, channels, inner);
-    Dtype m = x[base];
-    for (int c = 1; c < channels; ++c) m = hd_max(m, x[base + c * inner]);
-    Dtype sum = 0;
-    for (int c = 0; c < channels; ++c) {
-      const Dtype e = hd_exp(x[base + c * inner] - m);
-      y[base + c * inner] = e;
-      sum += e;
-    }
-    for (int c = 0; c < channels; ++c) y[base + c * inner] /= sum;
+  int64_t channels, inner;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
+    y[i] = hd_exp(x[i] - m[position_of(i, channels, inner)]);
   }
 };
 
-// dx = (dy - <dy, y>) * y over the channels of position p (dx may alias dy).
+// y[i] /= sum[p]: normalizes each position's exponentials.
 template <typename Dtype>
-struct SoftmaxBackwardAt {
+struct DivideByPosition {
+  Dtype* y;
+  const Dtype* sum;
+  int64_t channels, inner;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const { y[i] /= sum[position_of(i, channels, inner)]; }
+};
+
+// dx[i] = (dy[i] - dot[p]) * y[i], dot[p] = <dy, y> over the position (dx may alias dy).
+template <typename Dtype>
+struct SoftmaxGrad {
   const Dtype* y;
   const Dtype* dy;
+  const Dtype* dot;
   Dtype* dx;
-  int channels, inner;
-  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
-    const int64_t base = channel_base(p, channels, inner);
-    Dtype dot = 0;
-    for (int c = 0; c < channels; ++c) dot += dy[base + c * inner] * y[base + c * inner];
-    for (int c = 0; c < channels; ++c) {
-      const int64_t k = base + c * inner;
-      dx[k] = (dy[k] - dot) * y[k];
-    }
+  int64_t channels, inner;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
+    dx[i] = (dy[i] - dot[position_of(i, channels, inner)]) * y[i];
   }
 };
 
@@ -60,45 +62,44 @@ struct LabelFilter {
   CAFFE_HOST_DEVICE bool counts(int label) const { return !(has_ignore && label == ignore_label); }
 };
 
-// Per position: loss[p] = -log(prob of the labelled class), valid[p] = 1, or both 0
-// when the label is ignored. Labels are range-checked on the host beforehand.
+// Reduction terms over positions p: the loss -log(probability of the labelled class),
+// 0 where the label is ignored (labels are range-checked on the host beforehand); and 1
+// for each label that counts.
 template <typename Dtype>
-struct SoftmaxLossAt {
+struct SoftmaxLossTerm {
   const Dtype* prob;
   const Dtype* label;
-  Dtype* loss;
-  Dtype* valid;
-  int channels, inner;
+  int64_t channels, inner;
   LabelFilter filter;
-  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t p, int64_t) const {
     const int l = static_cast<int>(label[p]);
-    if (!filter.counts(l)) {
-      loss[p] = 0;
-      valid[p] = 0;
-      return;
-    }
-    const Dtype q = prob[channel_base(p, channels, inner) + l * inner];
-    loss[p] = -hd_log(hd_max(q, hd_tiny<Dtype>()));
-    valid[p] = 1;
+    if (!filter.counts(l)) return Dtype(0);
+    return -hd_log(hd_max(prob[channel_base(p, channels, inner) + l * inner], hd_tiny<Dtype>()));
+  }
+};
+template <typename Dtype>
+struct CountedLabel {
+  const Dtype* label;
+  LabelFilter filter;
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t p, int64_t) const {
+    return filter.counts(static_cast<int>(label[p])) ? Dtype(1) : Dtype(0);
   }
 };
 
-// d loss / d x at position p, before normalization: prob - onehot(label), or 0 if ignored.
+// The loss's gradient, one call per entry: scale * (prob - onehot(label)), or 0 where
+// the position's label is ignored.
 template <typename Dtype>
-struct SoftmaxLossGradAt {
+struct SoftmaxLossGrad {
   const Dtype* prob;
   const Dtype* label;
   Dtype* dx;
-  int channels, inner;
+  int64_t channels, inner;
+  Dtype scale;
   LabelFilter filter;
-  CAFFE_HOST_DEVICE void operator()(int64_t p) const {
-    const int l = static_cast<int>(label[p]);
-    const bool use = filter.counts(l);
-    const int64_t base = channel_base(p, channels, inner);
-    for (int c = 0; c < channels; ++c) {
-      const int64_t k = base + c * inner;
-      dx[k] = use ? prob[k] - Dtype(c == l ? 1 : 0) : Dtype(0);
-    }
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
+    const int l = static_cast<int>(label[position_of(i, channels, inner)]);
+    const int c = static_cast<int>((i / inner) % channels);
+    dx[i] = filter.counts(l) ? scale * (prob[i] - Dtype(c == l ? 1 : 0)) : Dtype(0);
   }
 };
 

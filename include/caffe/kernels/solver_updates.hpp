@@ -14,10 +14,10 @@
 //             step = lr*corr*h / (sqrt(h2) + delta), corr = sqrt(1-b2^t)/(1-b1^t)
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 
 #include "caffe/kernels/host_device.hpp"
+#include "caffe/kernels/math.hpp"
 
 namespace caffe {
 namespace kernels {
@@ -25,12 +25,6 @@ namespace kernels {
 template <typename Dtype>
 CAFFE_HOST_DEVICE Dtype sign_of(Dtype x) {
   return static_cast<Dtype>((Dtype(0) < x) - (x < Dtype(0)));
-}
-
-template <typename Dtype>
-CAFFE_HOST_DEVICE Dtype root(Dtype x) {
-  using std::sqrt;
-  return sqrt(x);
 }
 
 // Gradient preparation before the update: averages over iter_size passes (scale),
@@ -82,7 +76,7 @@ struct AdaGradUpdate {
     Dtype gi = g[i];
     Dtype hi = h[i] + gi * gi;
     h[i] = hi;
-    g[i] = lr * gi / (root(hi) + delta);
+    g[i] = lr * gi / (hd_sqrt(hi) + delta);
   }
 };
 
@@ -95,7 +89,7 @@ struct RMSPropUpdate {
     Dtype gi = g[i];
     Dtype hi = rms_decay * h[i] + (Dtype(1) - rms_decay) * gi * gi;
     h[i] = hi;
-    g[i] = lr * gi / (root(hi) + delta);
+    g[i] = lr * gi / (hd_sqrt(hi) + delta);
   }
 };
 
@@ -109,7 +103,7 @@ struct AdaDeltaUpdate {
     Dtype gi = g[i];
     Dtype hi = momentum * h[i] + (Dtype(1) - momentum) * gi * gi;
     h[i] = hi;
-    Dtype u = gi * root((h2[i] + delta) / (hi + delta));
+    Dtype u = gi * hd_sqrt((h2[i] + delta) / (hi + delta));
     h2[i] = momentum * h2[i] + (Dtype(1) - momentum) * u * u;
     g[i] = lr * u;
   }
@@ -127,7 +121,7 @@ struct AdamUpdate {
     Dtype vi = beta2 * v[i] + (Dtype(1) - beta2) * gi * gi;
     m[i] = mi;
     v[i] = vi;
-    g[i] = lr_corrected * mi / (root(vi) + delta);
+    g[i] = lr_corrected * mi / (hd_sqrt(vi) + delta);
   }
 };
 

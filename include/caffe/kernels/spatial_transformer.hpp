@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "caffe/kernels/host_device.hpp"
+#include "caffe/kernels/math.hpp"
 
 namespace caffe {
 namespace st {
@@ -39,7 +40,7 @@ CAFFE_HOST_DEVICE void build_theta(const ThetaSpec<Dtype>& spec, const Dtype* p,
   if (spec.type == kRotation || spec.type == kSimilarity) {
     const Dtype scale = spec.type == kSimilarity ? p[0] : Dtype(1);
     const Dtype a = pi * p[spec.type == kSimilarity ? 1 : 0];
-    const Dtype c = scale * std::cos(a), s = scale * std::sin(a);
+    const Dtype c = scale * kernels::hd_cos(a), s = scale * kernels::hd_sin(a);
     th[0] = c; th[1] = -s; th[3] = s; th[4] = c;
     th[2] = spec.type == kSimilarity ? p[2] : Dtype(0);
     th[5] = spec.type == kSimilarity ? p[3] : Dtype(0);
@@ -61,7 +62,7 @@ CAFFE_HOST_DEVICE void theta_param_grad(const ThetaSpec<Dtype>& spec, const Dtyp
     const bool sim = spec.type == kSimilarity;
     const Dtype scale = sim ? p[0] : Dtype(1);
     const Dtype a = pi * p[sim ? 1 : 0];
-    const Dtype c = std::cos(a), s = std::sin(a);
+    const Dtype c = kernels::hd_cos(a), s = kernels::hd_sin(a);
     // d theta / d a = scale * [[-s, -c], [c, -s]]
     const Dtype da = scale * (-s * dth[0] - c * dth[1] + c * dth[3] - s * dth[4]);
     if (sim) {

@@ -19,7 +19,7 @@ CAFFE_HOST_DEVICE Dtype excess(Dtype v) {
 
 // STLoss for one sample n: the H_out x W_out sampling grid of theta (the layer's default
 // coordinates) is penalised by 0.5 * excess^2 on each axis. Writes the sample's sum to
-// loss[n] and d(sum)/d(theta) to dtheta[6n..6n+6).
+// loss[n] (which the layer totals) and d(sum)/d(theta) to dtheta[6n..6n+6).
 template <typename Dtype>
 struct STLossSample {
   const Dtype* theta;
@@ -45,19 +45,33 @@ struct STLossSample {
   }
 };
 
-// LocLoss, element i: 0.5 * (|x| - threshold)^2 where |x| > threshold, else 0.
+// LocLoss, element x: 0.5 * over^2 with over = |x| - threshold where |x| > threshold,
+// else 0; d loss / d x = sign(x) * over.
 template <typename Dtype>
-struct LocLossElement {
+CAFFE_HOST_DEVICE Dtype loc_over(Dtype v, Dtype threshold) {
+  const Dtype a = v < Dtype(0) ? -v : v;
+  return a > threshold ? a - threshold : Dtype(0);
+}
+
+template <typename Dtype>
+struct LocLossTerm {  // reduction term over the elements
   const Dtype* x;
   Dtype threshold;
-  Dtype* loss;   // per-element loss (may be null)
-  Dtype* grad;   // d loss / d x times `scale` (may be null)
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const {
+    const Dtype over = loc_over(x[i], threshold);
+    return Dtype(0.5) * over * over;
+  }
+};
+
+template <typename Dtype>
+struct LocLossGrad {  // grad = scale * d loss / d x
+  const Dtype* x;
+  Dtype threshold;
+  Dtype* grad;
   Dtype scale;
   CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const Dtype v = x[i], a = v < Dtype(0) ? -v : v;
-    const Dtype over = a > threshold ? a - threshold : Dtype(0);
-    if (loss) loss[i] = Dtype(0.5) * over * over;
-    if (grad) grad[i] = scale * (v < Dtype(0) ? -over : over);
+    const Dtype over = loc_over(x[i], threshold);
+    grad[i] = scale * (x[i] < Dtype(0) ? -over : over);
   }
 };
 
@@ -73,28 +87,40 @@ struct AddShiftElement {
 
 // SmoothL1Loss (Fast R-CNN), element i, with d = in_w * (pred - target):
 //   loss = out_w * (0.5 * sigma2 * d^2 if |d| < 1/sigma2 else |d| - 0.5/sigma2)
-//   grad = scale * out_w * in_w * (sigma2 * d if |d| < 1/sigma2 else sign(d))
-// where grad is d loss / d pred (the target gets its negative). Weights may be null (1).
+//   d loss / d pred = out_w * in_w * (sigma2 * d if |d| < 1/sigma2 else sign(d))
+// (the target gets its negative). Weights may be null (1).
 template <typename Dtype>
-struct SmoothL1Element {
+struct SmoothL1 {
   const Dtype* pred;
   const Dtype* target;
   const Dtype* in_w;
   const Dtype* out_w;
   Dtype sigma2;
-  Dtype* loss;  // may be null
-  Dtype* grad;  // may be null
-  Dtype scale;
-  CAFFE_HOST_DEVICE void operator()(int64_t i) const {
-    const Dtype wi = in_w ? in_w[i] : Dtype(1), wo = out_w ? out_w[i] : Dtype(1);
-    const Dtype d = wi * (pred[i] - target[i]), a = d < Dtype(0) ? -d : d;
-    const bool quadratic = a < Dtype(1) / sigma2;
-    if (loss) loss[i] = wo * (quadratic ? Dtype(0.5) * sigma2 * d * d : a - Dtype(0.5) / sigma2);
-    if (grad) {
-      const Dtype dd = quadratic ? sigma2 * d : (d < Dtype(0) ? Dtype(-1) : Dtype(1));
-      grad[i] = scale * wo * wi * dd;
-    }
+  CAFFE_HOST_DEVICE Dtype d(int64_t i) const { return (in_w ? in_w[i] : Dtype(1)) * (pred[i] - target[i]); }
+  CAFFE_HOST_DEVICE Dtype loss(int64_t i) const {
+    const Dtype v = d(i), a = v < Dtype(0) ? -v : v;
+    const Dtype l = a < Dtype(1) / sigma2 ? Dtype(0.5) * sigma2 * v * v : a - Dtype(0.5) / sigma2;
+    return (out_w ? out_w[i] : Dtype(1)) * l;
   }
+  CAFFE_HOST_DEVICE Dtype grad(int64_t i) const {
+    const Dtype v = d(i), a = v < Dtype(0) ? -v : v;
+    const Dtype dd = a < Dtype(1) / sigma2 ? sigma2 * v : (v < Dtype(0) ? Dtype(-1) : Dtype(1));
+    return (out_w ? out_w[i] : Dtype(1)) * (in_w ? in_w[i] : Dtype(1)) * dd;
+  }
+};
+
+template <typename Dtype>
+struct SmoothL1Term {  // reduction term over the elements (outside weights may be negative)
+  SmoothL1<Dtype> f;
+  CAFFE_HOST_DEVICE Dtype operator()(int64_t i, int64_t) const { return f.loss(i); }
+};
+
+template <typename Dtype>
+struct SmoothL1Grad {  // dx = scale * d loss / d pred
+  SmoothL1<Dtype> f;
+  Dtype* dx;
+  Dtype scale;
+  CAFFE_HOST_DEVICE void operator()(int64_t i) const { dx[i] = scale * f.grad(i); }
 };
 
 }  // namespace st

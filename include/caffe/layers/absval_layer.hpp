@@ -1,7 +1,6 @@
 // AbsVal: y = |x|. May run in place (it then keeps a copy of x).
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -14,6 +13,8 @@ class AbsValLayer : public ElementwiseNeuronLayer<Dtype, kernels::AbsValOp> {
   const char* type() const override { return "AbsVal"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::AbsValOp<Dtype> op() const override { return {}; }
   bool backward_reads_input() const override { return true; }
 };

@@ -25,6 +25,8 @@ class BaseConvolutionLayer : public Layer<Dtype> {
  public:
   explicit BaseConvolutionLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  // Its passes read the input while writing the output: never in place.
+  bool AllowInPlace() const override { return false; }
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   int MinBottomBlobs() const override { return 1; }
   int MinTopBlobs() const override { return 1; }

@@ -42,8 +42,6 @@ class BaseDataLayer : public Layer<Dtype> {
  protected:
   void Backward_cpu(const vector<Blob<Dtype>*>&, const vector<bool>&,
                     const vector<Blob<Dtype>*>&) override {}
-  void Backward_gpu(const vector<Blob<Dtype>*>&, const vector<bool>&,
-                    const vector<Blob<Dtype>*>&) override {}
 
   std::unique_ptr<DataTransformer<Dtype>> data_transformer_;
   bool output_labels_ = false;
@@ -68,10 +66,8 @@ class BasePrefetchingDataLayer : public BaseDataLayer<Dtype> {
   int prefetch_depth() const { return static_cast<int>(prefetch_.size()); }
 
  protected:
+  // Hands out a loaded batch (also in GPU mode: the tops' memory syncs to the device).
   void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    Forward_cpu(bottom, top);
-  }
   // Fills one batch; runs on the loading thread (or inside Forward when prefetch is 0).
   virtual void load_batch(Batch<Dtype>* batch) = 0;
   // Every concrete subclass calls this first in its destructor, so that load_batch never

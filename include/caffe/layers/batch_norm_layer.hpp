@@ -40,10 +40,8 @@ class BatchNormLayer : public Layer<Dtype> {
     } else {
       const Dtype* x = Side::data(bottom[0]);
       const Dtype inv_m = Dtype(1) / (num_ * spatial_);
-      Side::for_n(channels_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-          {x}, mean, num_, channels_, spatial_, inv_m, false});
-      Side::for_n(channels_, kernels::ChannelReduce<Dtype, kernels::CenteredSquareTerm<Dtype>>{
-          {x, mean}, var, num_, channels_, spatial_, inv_m, false});
+      Side::segment_sum(per_channel(), kernels::Value<Dtype>{x}, mean, inv_m);
+      Side::segment_sum(per_channel(), kernels::CenteredSquare<Dtype>{x, mean}, var, inv_m);
       UpdateStatistics<Side>();
     }
     Side::for_n(channels_, kernels::NormalizeCoefficients<Dtype>{
@@ -69,12 +67,15 @@ class BatchNormLayer : public Layer<Dtype> {
     const Dtype inv_m = Dtype(1) / (num_ * spatial_);
     Dtype* mean_dy = Side::mutable_data(&mean_);  // the statistics are no longer needed
     Dtype* mean_dy_y = Side::mutable_data(&var_);
-    Side::for_n(channels_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-        {dy}, mean_dy, num_, channels_, spatial_, inv_m, false});
-    Side::for_n(channels_, kernels::ChannelReduce<Dtype, kernels::ProductTerm<Dtype>>{
-        {dy, y}, mean_dy_y, num_, channels_, spatial_, inv_m, false});
+    Side::segment_sum(per_channel(), kernels::Value<Dtype>{dy}, mean_dy, inv_m);
+    Side::segment_sum(per_channel(), kernels::Product<Dtype>{dy, y}, mean_dy_y, inv_m);
     Side::for_n(top[0]->count(), kernels::NormalizeBackward<Dtype>{
         dy, y, mean_dy, mean_dy_y, inv_std, dx, channels_, spatial_});
+  }
+
+  // The values of each channel: over the batch and the spatial axes.
+  kernels::Segments per_channel() const {
+    return kernels::Segments::across(num_, channels_, spatial_);
   }
 
   // Folds this batch's mean_ and var_ into the stored running sums.

@@ -2,7 +2,6 @@
 // (it then keeps a copy of x).
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -15,6 +14,8 @@ class BNLLLayer : public ElementwiseNeuronLayer<Dtype, kernels::BNLLOp> {
   const char* type() const override { return "BNLL"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::BNLLOp<Dtype> op() const override { return {}; }
   bool backward_reads_input() const override { return true; }
 };

@@ -33,11 +33,11 @@ class ContrastiveLossLayer : public LossLayer<Dtype> {
     Dtype* diff = Side::mutable_data(&diff_);
     Side::copy(n, Side::data(bottom[0]), diff);
     Side::axpy(n, Dtype(-1), Side::data(bottom[1]), diff);
-    Side::for_n(pairs, kernels::ChannelReduce<Dtype, kernels::ProductTerm<Dtype>>{
-        {diff, diff}, Side::mutable_data(&dist_sq_), 1, pairs, n / pairs, Dtype(1), false});
-    Side::for_n(pairs, kernels::ContrastiveLossAt<Dtype>{
-        Side::data(&dist_sq_), Side::data(bottom[2]), Side::mutable_data(&loss_), term()});
-    top[0]->mutable_cpu_data()[0] = Side::asum(pairs, Side::data(&loss_)) / Dtype(2 * pairs);
+    Side::segment_sum(kernels::Segments::rows(pairs, n / pairs), kernels::Product<Dtype>{diff, diff},
+                      Side::mutable_data(&dist_sq_));
+    const double loss = Side::total(pairs, kernels::ContrastiveLossTerm<Dtype>{
+        Side::data(&dist_sq_), Side::data(bottom[2]), term()});
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(loss / (2.0 * pairs));
   }
 
   template <class Side>
@@ -55,7 +55,7 @@ class ContrastiveLossLayer : public LossLayer<Dtype> {
   }
 
   Blob<Dtype> diff_;              // a - b
-  Blob<Dtype> dist_sq_, loss_;    // per pair
+  Blob<Dtype> dist_sq_;           // per pair
 };
 
 }  // namespace caffe

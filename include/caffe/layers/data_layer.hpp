@@ -1,14 +1,14 @@
 // Data: reads serialized Datum records (raw CHW bytes, floats, or encoded images) from an
-// LMDB database (data_param.source, backend: LMDB), applies transform_param, and outputs
+// LMDB or LevelDB database (data_param.source; data_param.backend: LMDB, or LEVELDB, BVLC's
+// default), applies transform_param, and outputs
 // data (N x C x H x W) and label (N). The cursor wraps around at the end of the database;
 // rand_skip skips a random number of records at start. Loading runs on a prefetch thread.
-// LEVELDB is not supported: convert the data set with convert_imageset -backend=lmdb.
 #pragma once
 
 #include <memory>
 
 #include "caffe/layers/base_data_layer.hpp"
-#include "caffe/util/db_lmdb.hpp"
+#include "caffe/util/db.hpp"
 
 namespace caffe {
 
@@ -25,7 +25,7 @@ class DataLayer : public BasePrefetchingDataLayer<Dtype> {
   // Parses the record under the cursor.
   void ReadCurrent(Datum* datum) const;
 
-  std::unique_ptr<LMDBReader> db_;
+  std::unique_ptr<DBReader> db_;
 };
 
 }  // namespace caffe

@@ -2,7 +2,6 @@
 // May run in place (it then keeps a copy of x).
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -15,6 +14,8 @@ class ELULayer : public ElementwiseNeuronLayer<Dtype, kernels::ELUOp> {
   const char* type() const override { return "ELU"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::ELUOp<Dtype> op() const override { return {static_cast<Dtype>(this->layer_param_.elu_param().alpha())}; }
   bool backward_reads_input() const override { return true; }
 };

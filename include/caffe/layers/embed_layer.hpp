@@ -4,7 +4,6 @@
 // take no gradient.
 #pragma once
 
-#include "caffe/kernels/channel.hpp"
 #include "caffe/kernels/embed.hpp"
 #include "caffe/layer.hpp"
 #include "caffe/util/side.hpp"
@@ -48,8 +47,8 @@ class EmbedLayer : public Layer<Dtype> {
           num_output_});
     }
     if (has_bias() && this->param_propagate_down(1)) {
-      Side::for_n(num_output_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-          {dy}, Side::mutable_diff(this->blobs_[1].get()), items, num_output_, 1, Dtype(1), true});
+      Side::segment_sum(kernels::Segments::across(items, num_output_, 1), kernels::Value<Dtype>{dy},
+                        Side::mutable_diff(this->blobs_[1].get()), Dtype(1), true);
     }
   }
 

@@ -24,7 +24,8 @@ class EuclideanLossLayer : public LossLayer<Dtype> {
     Dtype* d = Side::mutable_data(&diff_);
     Side::copy(n, Side::data(bottom[0]), d);
     Side::axpy(n, Dtype(-1), Side::data(bottom[1]), d);
-    top[0]->mutable_cpu_data()[0] = Side::dot(n, d, d) / bottom[0]->shape(0) / Dtype(2);
+    const double sum_sq = Side::total(n, kernels::Product<Dtype>{d, d});
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum_sq / bottom[0]->shape(0) / 2);
   }
 
   template <class Side>

@@ -2,7 +2,6 @@
 // May run in place.
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -16,6 +15,8 @@ class ExpLayer : public ElementwiseNeuronLayer<Dtype, kernels::ExpOp> {
   const char* type() const override { return "Exp"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::ExpOp<Dtype> op() const override { return op_; }
   kernels::ExpOp<Dtype> op_{};
 };

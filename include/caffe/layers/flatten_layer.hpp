@@ -1,29 +1,19 @@
 // Flatten: merges axes flatten_param.axis .. end_axis (defaults 1 and -1) into one;
-// e.g. N x C x H x W -> N x (C*H*W). The top shares the bottom's memory.
+// e.g. N x C x H x W -> N x (C*H*W). The top shares the bottom's memory (ViewLayer).
 #pragma once
 
-#include "caffe/layer.hpp"
+#include "caffe/layers/view_layer.hpp"
 
 namespace caffe {
 
 template <typename Dtype>
-class FlattenLayer : public Layer<Dtype> {
+class FlattenLayer : public ViewLayer<Dtype> {
  public:
-  explicit FlattenLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
-  void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  explicit FlattenLayer(const LayerParameter& param) : ViewLayer<Dtype>(param) {}
   const char* type() const override { return "Flatten"; }
-  int ExactNumBottomBlobs() const override { return 1; }
-  int ExactNumTopBlobs() const override { return 1; }
 
  protected:
-  // Data and gradients are shared, not copied, so both sides run the same code.
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    top[0]->ShareData(*bottom[0]);
-  }
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>&,
-                    const vector<Blob<Dtype>*>& bottom) override {
-    bottom[0]->ShareDiff(*top[0]);
-  }
+  vector<int> TopShape(const Blob<Dtype>& bottom) const override;
 };
 
 }  // namespace caffe

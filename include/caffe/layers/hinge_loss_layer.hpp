@@ -28,8 +28,9 @@ class HingeLossLayer : public LossLayer<Dtype> {
     const Dtype* m = Side::mutable_data(&margin_);
     Side::for_n(n, kernels::HingeMarginAt<Dtype>{Side::data(bottom[0]), Side::data(bottom[1]),
                                                  Side::mutable_data(&margin_), n / num});
-    const Dtype sum = l2() ? Side::dot(n, m, m) : Side::asum(n, m);
-    top[0]->mutable_cpu_data()[0] = sum / num;
+    const double sum = l2() ? Side::total(n, kernels::Product<Dtype>{m, m})
+                            : Side::total(n, kernels::Value<Dtype>{m});  // margins are >= 0
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / num);
   }
 
   template <class Side>

@@ -26,25 +26,20 @@ class LocLossLayer : public Layer<Dtype> {
 
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
-    const int count = bottom[0]->count();
-    Side::for_n(count, st::LocLossElement<Dtype>{Side::data(bottom[0]), threshold_,
-                                                 Side::mutable_data(&per_element_), nullptr,
-                                                 Dtype(0)});
-    // every term is >= 0
-    top[0]->mutable_cpu_data()[0] =
-        Side::asum(count, Side::data(&per_element_)) / Dtype(bottom[0]->shape(0));
+    const double loss =
+        Side::total(bottom[0]->count(), st::LocLossTerm<Dtype>{Side::data(bottom[0]), threshold_});
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(loss / bottom[0]->shape(0));
   }
   template <class Side>
   void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
                   const vector<Blob<Dtype>*>& bottom) {
     if (!propagate_down[0]) return;
     const Dtype scale = top[0]->cpu_diff()[0] / Dtype(bottom[0]->shape(0));
-    Side::for_n(bottom[0]->count(), st::LocLossElement<Dtype>{
-        Side::data(bottom[0]), threshold_, nullptr, Side::mutable_diff(bottom[0]), scale});
+    Side::for_n(bottom[0]->count(), st::LocLossGrad<Dtype>{
+        Side::data(bottom[0]), threshold_, Side::mutable_diff(bottom[0]), scale});
   }
 
   Dtype threshold_ = 0;
-  Blob<Dtype> per_element_;  // the bottom's shape: each element's penalty
 };
 
 }  // namespace caffe

@@ -2,7 +2,6 @@
 // May run in place (it then keeps a copy of x).
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -16,6 +15,8 @@ class LogLayer : public ElementwiseNeuronLayer<Dtype, kernels::LogOp> {
   const char* type() const override { return "Log"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::LogOp<Dtype> op() const override { return op_; }
   bool backward_reads_input() const override { return true; }
   kernels::LogOp<Dtype> op_{};

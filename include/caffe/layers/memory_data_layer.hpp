@@ -28,9 +28,6 @@ class MemoryDataLayer : public BaseDataLayer<Dtype> {
 
  protected:
   void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override {
-    Forward_cpu(bottom, top);
-  }
 
   int batch_size_ = 0, channels_ = 0, height_ = 0, width_ = 0;
   const Dtype* data_ = nullptr;

@@ -22,10 +22,9 @@ class MultinomialLogisticLossLayer : public LossLayer<Dtype> {
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
     CheckLabels(bottom);
     const int num = bottom[0]->shape(0);
-    Side::for_n(num, kernels::MultinomialLogisticAt<Dtype>{
-        Side::data(bottom[0]), Side::data(bottom[1]), Side::mutable_data(&loss_),
-        bottom[0]->count(1)});
-    top[0]->mutable_cpu_data()[0] = Side::asum(num, Side::data(&loss_)) / num;
+    const double loss = Side::total(num, kernels::MultinomialLogisticTerm<Dtype>{
+        Side::data(bottom[0]), Side::data(bottom[1]), bottom[0]->count(1)});
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(loss / num);
   }
 
   template <class Side>
@@ -40,8 +39,6 @@ class MultinomialLogisticLossLayer : public LossLayer<Dtype> {
   }
 
   void CheckLabels(const vector<Blob<Dtype>*>& bottom) const;
-
-  Blob<Dtype> loss_;  // per item
 };
 
 }  // namespace caffe

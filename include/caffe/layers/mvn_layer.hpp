@@ -28,12 +28,9 @@ class MVNLayer : public Layer<Dtype> {
     const Dtype* x = Side::data(bottom[0]);
     Dtype* mean = Side::mutable_data(&mean_);
     Dtype* var = p.normalize_variance() ? Side::mutable_data(&var_) : nullptr;
-    Side::for_n(groups_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-        {x}, mean, 1, groups_, size_, Dtype(1) / size_, false});
-    if (var) {
-      Side::for_n(groups_, kernels::ChannelReduce<Dtype, kernels::CenteredSquareTerm<Dtype>>{
-          {x, mean}, var, 1, groups_, size_, Dtype(1) / size_, false});
-    }
+    const kernels::Segments groups = kernels::Segments::rows(groups_, size_);
+    Side::segment_sum(groups, kernels::Value<Dtype>{x}, mean, Dtype(1) / size_);
+    if (var) Side::segment_sum(groups, kernels::CenteredSquare<Dtype>{x, mean}, var, Dtype(1) / size_);
     Side::for_n(groups_, kernels::NormalizeCoefficients<Dtype>{
         mean, var, static_cast<Dtype>(p.eps()), true, Side::mutable_data(&inv_std_),
         Side::mutable_data(&shift_)});
@@ -50,11 +47,10 @@ class MVNLayer : public Layer<Dtype> {
     const Dtype* y = Side::data(top[0]);
     Dtype* mean_dy = Side::mutable_data(&mean_);
     Dtype* mean_dy_y = variance ? Side::mutable_data(&var_) : nullptr;
-    Side::for_n(groups_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-        {dy}, mean_dy, 1, groups_, size_, Dtype(1) / size_, false});
+    const kernels::Segments groups = kernels::Segments::rows(groups_, size_);
+    Side::segment_sum(groups, kernels::Value<Dtype>{dy}, mean_dy, Dtype(1) / size_);
     if (variance) {
-      Side::for_n(groups_, kernels::ChannelReduce<Dtype, kernels::ProductTerm<Dtype>>{
-          {dy, y}, mean_dy_y, 1, groups_, size_, Dtype(1) / size_, false});
+      Side::segment_sum(groups, kernels::Product<Dtype>{dy, y}, mean_dy_y, Dtype(1) / size_);
     }
     Side::for_n(top[0]->count(), kernels::NormalizeBackward<Dtype>{
         dy, y, mean_dy, mean_dy_y, Side::data(&inv_std_), Side::mutable_diff(bottom[0]), groups_,

@@ -40,8 +40,8 @@ class ElementwiseNeuronLayer : public NeuronLayer<Dtype> {
   // keeps a copy of x when it runs in place, since forward overwrites it.
   virtual bool backward_reads_input() const { return false; }
 
-  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
-
+  // The passes; each concrete layer turns them into Forward_cpu / _gpu and Backward_cpu /
+  // _gpu with CAFFE_LAYER_PASSES_ON_SIDES in its header and DEFINE_LAYER_GPU_PASSES in its .cu.
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
     const int n = bottom[0]->count();

@@ -4,7 +4,12 @@
 //   ceil((in + 2*pad - kernel) / stride) + 1 (floor with round_mode: FLOOR), minus one
 //   when padding is used and the last window would start in the bottom/right padding.
 // AVE divides by the window's area within the padded image. MAX with a second top
-// writes the argmax (h * W + w within the plane) there. STOCHASTIC is not supported.
+// writes the argmax (h * W + w within the plane) there. STOCHASTIC (BVLC's, for
+// non-negative inputs; its windows ignore padding, as in BVLC): in TRAIN each window
+// outputs one of its pixels, drawn with probability proportional to its value (from
+// Caffe::rng() on the host, cuRAND on the device), and backward passes the gradient to
+// it; in TEST it outputs sum(x^2) / sum(x) over the window, and backward is that
+// expression's exact gradient.
 //
 // Engines: the portable pass (row functors of kernels/pooling.hpp over CpuSide /
 // GpuSide) serves the GPU, double nets, `engine: CAFFE` and the mask top; float nets on
@@ -25,6 +30,8 @@ class PoolingLayer : public Layer<Dtype> {
  public:
   explicit PoolingLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  // Its passes read the input while writing the output: never in place.
+  bool AllowInPlace() const override { return false; }
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   const char* type() const override { return "Pooling"; }
   int ExactNumBottomBlobs() const override { return 1; }
@@ -50,6 +57,16 @@ class PoolingLayer : public Layer<Dtype> {
     Dtype* y = Side::mutable_data(top[0]);
     if (is_max()) {
       Side::for_n(rows, MaxPoolForward<Dtype>{x, y, Side::mutable_data(mask_blob(top)), geom_}, work);
+    } else if (is_stochastic() && this->phase() == TRAIN) {
+      const int n = top[0]->count();
+      if (!draws_ || draws_->size() < n * sizeof(unsigned int))
+        draws_.reset(new SyncedMemory(n * sizeof(unsigned int)));
+      unsigned int* draw = static_cast<unsigned int*>(Side::mutable_mem(draws_.get()));
+      Side::rng_uint(n, draw);
+      Side::for_n(rows, StoPoolForwardTrain<Dtype>{x, draw, y, Side::mutable_data(&max_idx_),
+                                                   unpadded()}, 2 * work);
+    } else if (is_stochastic()) {
+      Side::for_n(rows, StoPoolForwardTest<Dtype>{x, y, unpadded(), tiny()}, work);
     } else {
       Side::for_n(rows, AvePoolForward<Dtype>{x, y, geom_}, work);
     }
@@ -64,6 +81,11 @@ class PoolingLayer : public Layer<Dtype> {
     Dtype* dx = Side::mutable_diff(bottom[0]);
     if (is_max()) {
       Side::for_n(rows, MaxPoolBackward<Dtype>{dy, Side::data(mask_blob(top)), dx, geom_}, work);
+    } else if (is_stochastic() && this->phase() == TRAIN) {
+      Side::for_n(rows, MaxPoolBackward<Dtype>{dy, Side::data(&max_idx_), dx, unpadded()}, work);
+    } else if (is_stochastic()) {
+      Side::for_n(rows, StoPoolBackwardTest<Dtype>{dy, Side::data(bottom[0]), dx, unpadded(),
+                                                   tiny()}, work * geom_.kernel_w);
     } else {
       Side::for_n(rows, AvePoolBackward<Dtype>{dy, dx, geom_}, work);
     }
@@ -75,14 +97,25 @@ class PoolingLayer : public Layer<Dtype> {
     return top.size() > 1 ? top[1] : &max_idx_;
   }
   bool is_max() const { return pool_ == PoolingParameter_PoolMethod_MAX; }
+  bool is_stochastic() const { return pool_ == PoolingParameter_PoolMethod_STOCHASTIC; }
+  // The geometry of stochastic pooling's windows: BVLC's ignore the padding.
+  PoolGeometry unpadded() const {
+    PoolGeometry g = geom_;
+    g.pad_h = g.pad_w = 0;
+    return g;
+  }
+  // The smallest normal float, where stochastic pooling's window sums start (as BVLC's).
+  static Dtype tiny() { return Dtype(1.17549435e-38f); }
 
   PoolingParameter_PoolMethod pool_ = PoolingParameter_PoolMethod_MAX;
   bool global_pooling_ = false;
   bool use_dnnl_ = false;              // the engine resolved to DNNL at set-up
   std::unique_ptr<DnnlPooling> dnnl_;  // prepared for the current shape, or null
   PoolGeometry geom_{};
-  // Argmax indices stored as Dtype (exact below 2^24 pixels per plane for float).
+  // Argmax (or STOCHASTIC's choice) indices stored as Dtype (exact below 2^24 pixels per
+  // plane for float).
   Blob<Dtype> max_idx_;
+  shared_ptr<SyncedMemory> draws_;  // STOCHASTIC in TRAIN: one 32-bit draw per top element
 };
 
 }  // namespace caffe

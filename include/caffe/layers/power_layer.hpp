@@ -14,6 +14,8 @@ class PowerLayer : public ElementwiseNeuronLayer<Dtype, kernels::PowerOp> {
   const char* type() const override { return "Power"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::PowerOp<Dtype> op() const override {
     const PowerParameter& p = this->layer_param_.power_param();
     return {static_cast<Dtype>(p.power()), static_cast<Dtype>(p.scale()), static_cast<Dtype>(p.shift())};

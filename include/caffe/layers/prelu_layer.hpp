@@ -38,8 +38,9 @@ class PReLULayer : public NeuronLayer<Dtype> {
     const Dtype* dy = Side::diff(top[0]);
     Blob<Dtype>* slope = this->blobs_[0].get();
     if (this->param_propagate_down(0)) {  // before dx: in place, dx overwrites dy
-      Side::for_n(dim_, kernels::ChannelReduce<Dtype, kernels::PReLUSlopeTerm<Dtype>>{
-          {x, dy}, Side::mutable_diff(slope), outer_, dim_, inner_, Dtype(1), true});
+      Side::segment_sum(kernels::Segments::across(outer_, dim_, inner_),
+                        kernels::PReLUSlopeTerm<Dtype>{x, dy}, Side::mutable_diff(slope), Dtype(1),
+                        true);
     }
     if (propagate_down[0]) {
       Side::for_n(top[0]->count(), kernels::PReLUBackward<Dtype>{

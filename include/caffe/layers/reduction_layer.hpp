@@ -23,8 +23,9 @@ class ReductionLayer : public Layer<Dtype> {
 
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
-    Side::for_n(top[0]->count(), kernels::ReductionForward<Dtype>{
-        Side::data(bottom[0]), Side::mutable_data(top[0]), dim_, coeff_, {op_}});
+    Side::segment_sum(kernels::Segments::rows(top[0]->count(), dim_),
+                      kernels::ReductionValue<Dtype>{Side::data(bottom[0]), {op_}},
+                      Side::mutable_data(top[0]), coeff_);
   }
 
   template <class Side>

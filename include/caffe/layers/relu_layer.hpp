@@ -13,6 +13,8 @@ class ReLULayer : public ElementwiseNeuronLayer<Dtype, kernels::ReLUOp> {
   const char* type() const override { return "ReLU"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::ReLUOp<Dtype> op() const override {
     return {static_cast<Dtype>(this->layer_param_.relu_param().negative_slope())};
   }

@@ -71,15 +71,15 @@ class ScaleBiasLayer : public Layer<Dtype> {
       const bool learned = !has_bottom_operand;
       if (learned ? this->param_propagate_down(0) : propagate_down[1]) {
         const Blob<Dtype>* x = bottom[0] == top[0] ? &x_copy_ : bottom[0];
-        Side::for_n(dim_, kernels::ChannelReduce<Dtype, kernels::ProductTerm<Dtype>>{
-            {dy, Side::data(x)}, Side::mutable_diff(s), outer_, dim_, inner_, Dtype(1), learned});
+        Side::segment_sum(per_channel(), kernels::Product<Dtype>{dy, Side::data(x)},
+                          Side::mutable_diff(s), Dtype(1), learned);
       }
     }
     if (Blob<Dtype>* b = bias_operand(bottom)) {
       const int index = bias_param_index(bottom);
       if (index >= 0 ? this->param_propagate_down(index) : propagate_down[1]) {
-        Side::for_n(dim_, kernels::ChannelReduce<Dtype, kernels::SumTerm<Dtype>>{
-            {dy}, Side::mutable_diff(b), outer_, dim_, inner_, Dtype(1), index >= 0});
+        Side::segment_sum(per_channel(), kernels::Value<Dtype>{dy}, Side::mutable_diff(b),
+                          Dtype(1), index >= 0);
       }
     }
     if (!propagate_down[0]) return;
@@ -91,6 +91,9 @@ class ScaleBiasLayer : public Layer<Dtype> {
     Side::for_n(top[0]->count(), kernels::ChannelAffine<Dtype>{
         dy, Side::data(s), nullptr, Side::mutable_diff(bottom[0]), dim_, inner_});
   }
+
+  // The values of x that meet each operand entry (a learned operand's gradient adds to it).
+  kernels::Segments per_channel() const { return kernels::Segments::across(outer_, dim_, inner_); }
 
   int axis_ = 1;
   int64_t outer_ = 1, dim_ = 1, inner_ = 1;

@@ -28,13 +28,13 @@ class SigmoidCrossEntropyLossLayer : public LossLayer<Dtype> {
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
     const int n = bottom[0]->count();
-    Side::for_n(n, kernels::SigmoidCrossEntropyAt<Dtype>{
-        Side::data(bottom[0]), Side::data(bottom[1]), Side::mutable_data(&loss_),
-        Side::mutable_data(&valid_), filter()});
-    const int valid = static_cast<int>(Side::asum(n, Side::data(&valid_)));
+    const Dtype* p = Side::data(bottom[1]);
+    const double loss =
+        Side::total(n, kernels::SigmoidCrossEntropyTerm<Dtype>{Side::data(bottom[0]), p, filter()});
+    const int valid = static_cast<int>(Side::total(n, kernels::CountedLabel<Dtype>{p, filter()}) + 0.5);
     normalizer_ = this->Normalizer(this->NormalizationMode(), bottom[0]->shape(0),
                                    n / bottom[0]->shape(0), valid);
-    top[0]->mutable_cpu_data()[0] = Side::asum(n, Side::data(&loss_)) / normalizer_;
+    top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(loss / normalizer_);
   }
 
   template <class Side>
@@ -47,7 +47,6 @@ class SigmoidCrossEntropyLossLayer : public LossLayer<Dtype> {
         top[0]->cpu_diff()[0] / normalizer_, filter()});
   }
 
-  Blob<Dtype> loss_, valid_;  // per value
   Dtype normalizer_ = 1;
 };
 

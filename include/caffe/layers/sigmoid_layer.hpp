@@ -13,6 +13,8 @@ class SigmoidLayer : public ElementwiseNeuronLayer<Dtype, kernels::SigmoidOp> {
   const char* type() const override { return "Sigmoid"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::SigmoidOp<Dtype> op() const override { return {}; }
 };
 

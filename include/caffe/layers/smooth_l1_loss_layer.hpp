@@ -29,20 +29,16 @@ class SmoothL1LossLayer : public Layer<Dtype> {
  protected:
   CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
 
-  // Every element's loss, or (out == nullptr) its gradient times scale into grad.
+  // The per-element math on the side's memory.
   template <class Side>
-  st::SmoothL1Element<Dtype> Element(const vector<Blob<Dtype>*>& bottom, Dtype* out, Dtype* grad,
-                                     Dtype scale) const {
+  st::SmoothL1<Dtype> Elements(const vector<Blob<Dtype>*>& bottom) const {
     const bool w = bottom.size() == 4;
     return {Side::data(bottom[0]), Side::data(bottom[1]), w ? Side::data(bottom[2]) : nullptr,
-            w ? Side::data(bottom[3]) : nullptr, sigma2_, out, grad, scale};
+            w ? Side::data(bottom[3]) : nullptr, sigma2_};
   }
   template <class Side>
   void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
-    const int count = bottom[0]->count();
-    Side::for_n(count, Element<Side>(bottom, Side::mutable_data(&per_element_), nullptr, 0));
-    // outside weights may be negative: a plain sum, not asum
-    const double sum = Side::sum(count, Side::data(&per_element_));
+    const double sum = Side::total(bottom[0]->count(), st::SmoothL1Term<Dtype>{Elements<Side>(bottom)});
     top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / bottom[0]->shape(0));
   }
   template <class Side>
@@ -51,13 +47,12 @@ class SmoothL1LossLayer : public Layer<Dtype> {
     const Dtype scale = top[0]->cpu_diff()[0] / Dtype(bottom[0]->shape(0));
     for (int i = 0; i < 2; ++i) {
       if (!propagate_down[i]) continue;
-      Side::for_n(bottom[0]->count(), Element<Side>(bottom, nullptr, Side::mutable_diff(bottom[i]),
-                                                    i == 0 ? scale : -scale));
+      Side::for_n(bottom[0]->count(), st::SmoothL1Grad<Dtype>{
+          Elements<Side>(bottom), Side::mutable_diff(bottom[i]), i == 0 ? scale : -scale});
     }
   }
 
   Dtype sigma2_ = 1;
-  Blob<Dtype> per_element_;  // the prediction's shape: each element's loss
 };
 
 }  // namespace caffe

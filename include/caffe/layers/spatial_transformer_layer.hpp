@@ -55,6 +55,7 @@
 
 #include "caffe/kernels/spatial_transformer.hpp"
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -63,6 +64,8 @@ class SpatialTransformerLayer : public Layer<Dtype> {
  public:
   explicit SpatialTransformerLayer(const LayerParameter& param) : Layer<Dtype>(param) {}
   void LayerSetUp(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
+  // Its passes read the input while writing the output: never in place.
+  bool AllowInPlace() const override { return false; }
   void Reshape(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   const char* type() const override { return "SpatialTransformer"; }
   // The theta bottom may be left out when all six entries are fixed.
@@ -71,14 +74,12 @@ class SpatialTransformerLayer : public Layer<Dtype> {
   int ExactNumTopBlobs() const override { return 1; }
 
  protected:
+  // The two sides loop differently (per-thread tiles of sample weights on the CPU,
+  // several channels per thread on the GPU) around the same per-pixel math.
   void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
   void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
                     const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_DECLARE_GPU_PASSES(Dtype)
 
   // Geometry of the current shapes, as the kernels take it.
   struct Geometry {
@@ -90,6 +91,8 @@ class SpatialTransformerLayer : public Layer<Dtype> {
   Geometry geom_;
   int output_H_ = 0, output_W_ = 0;  // 0: follow the input
   bool to_compute_dU_ = true;
+  // Fills theta_full_ on the host from the theta parameters (null: all entries fixed).
+  const Dtype* full_theta_cpu(const Dtype* params);
   Blob<Dtype> theta_full_;   // N x 6: theta of every sample
   Blob<Dtype> dtheta_full_;  // N x 6: dL/dtheta before the chain rule to the parameters
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "caffe/layer.hpp"
+#include "caffe/util/side.hpp"
 
 namespace caffe {
 
@@ -16,14 +17,22 @@ class SplitLayer : public Layer<Dtype> {
   int MinTopBlobs() const override { return 1; }
 
  protected:
-  void Forward_cpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_cpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#ifdef USE_CUDA
-  void Forward_gpu(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) override;
-  void Backward_gpu(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
-                    const vector<Blob<Dtype>*>& bottom) override;
-#endif
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
+  template <class Side>
+  void ForwardOn(const vector<Blob<Dtype>*>& bottom, const vector<Blob<Dtype>*>& top) {
+    for (auto* t : top) t->ShareData(*bottom[0]);
+  }
+
+  template <class Side>
+  void BackwardOn(const vector<Blob<Dtype>*>& top, const vector<bool>& propagate_down,
+                  const vector<Blob<Dtype>*>& bottom) {
+    if (!propagate_down[0]) return;
+    const int n = bottom[0]->count();
+    Dtype* dx = Side::mutable_diff(bottom[0]);
+    Side::copy(n, Side::diff(top[0]), dx);
+    for (size_t i = 1; i < top.size(); ++i) Side::axpy(n, Dtype(1), Side::diff(top[i]), dx);
+  }
 };
 
 }  // namespace caffe

@@ -32,7 +32,7 @@ class STLossLayer : public Layer<Dtype> {
     Side::for_n(N, st::STLossSample<Dtype>{Side::data(bottom[0]), output_H_, output_W_,
                                            Side::mutable_data(&per_sample_),
                                            Side::mutable_data(&dtheta_)});
-    const double sum = Side::sum(N, Side::data(&per_sample_));
+    const double sum = Side::total(N, kernels::Value<Dtype>{Side::data(&per_sample_)});
     top[0]->mutable_cpu_data()[0] = static_cast<Dtype>(sum / (double(N) * output_H_ * output_W_));
   }
   template <class Side>

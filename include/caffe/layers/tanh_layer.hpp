@@ -13,6 +13,8 @@ class TanHLayer : public ElementwiseNeuronLayer<Dtype, kernels::TanHOp> {
   const char* type() const override { return "TanH"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::TanHOp<Dtype> op() const override { return {}; }
 };
 

@@ -2,7 +2,6 @@
 // Its gradient is zero (where it exists). May run in place.
 #pragma once
 
-#include "caffe/kernels/neuron_more.hpp"
 #include "caffe/layers/neuron_layer.hpp"
 
 namespace caffe {
@@ -15,6 +14,8 @@ class ThresholdLayer : public ElementwiseNeuronLayer<Dtype, kernels::ThresholdOp
   const char* type() const override { return "Threshold"; }
 
  protected:
+  CAFFE_LAYER_PASSES_ON_SIDES(Dtype)
+
   kernels::ThresholdOp<Dtype> op() const override { return {static_cast<Dtype>(this->layer_param_.threshold_param().threshold())}; }
 };
 

@@ -14,29 +14,29 @@
 #include <lmdb.h>
 
 #include "caffe/common.hpp"
+#include "caffe/util/db.hpp"
 
 namespace caffe {
 
-class LMDBReader {
+class LMDBReader : public DBReader {
  public:
   explicit LMDBReader(const std::string& path);
-  ~LMDBReader();
+  ~LMDBReader() override;
   LMDBReader(const LMDBReader&) = delete;
   LMDBReader& operator=(const LMDBReader&) = delete;
 
   // Positions the cursor on the first record (renewing the read transaction).
-  void SeekToFirst();
+  void SeekToFirst() override;
   // Moves to the next record; returns false (and stays invalid) at the end.
-  bool Next();
-  // Moves to the next record, wrapping around to the first one at the end.
-  void NextWrap();
-  bool valid() const { return valid_; }
-  std::string key() const;
+  bool Next() override;
+  bool valid() const override { return valid_; }
+  std::string key() const override;
   // The current value: valid until the cursor moves.
-  const void* value_data() const { return value_.mv_data; }
-  size_t value_size() const { return value_.mv_size; }
+  const void* value_data() const override { return value_.mv_data; }
+  size_t value_size() const override { return value_.mv_size; }
   size_t entries() const;
-  const std::string& path() const { return path_; }
+  const std::string& path() const override { return path_; }
+  const char* kind() const override { return "LMDB"; }
 
  private:
   void check(int rc, const char* what) const;
@@ -49,17 +49,17 @@ class LMDBReader {
   bool valid_ = false;
 };
 
-class LMDBWriter {
+class LMDBWriter : public DBWriter {
  public:
   // Creates the database directory; refuses to touch an existing path.
   explicit LMDBWriter(const std::string& path);
-  ~LMDBWriter();
+  ~LMDBWriter() override;
   LMDBWriter(const LMDBWriter&) = delete;
   LMDBWriter& operator=(const LMDBWriter&) = delete;
 
   // Buffers one record; Commit() writes the buffered records in one transaction.
-  void Put(const std::string& key, const std::string& value);
-  void Commit();
+  void Put(const std::string& key, const std::string& value) override;
+  void Commit() override;
 
  private:
   void check(int rc, const char* what) const;

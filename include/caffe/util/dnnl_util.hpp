@@ -4,10 +4,12 @@
 // in. Only the engines' .cpp files include this (it needs oneDNN's headers).
 #pragma once
 
+#include <glog/logging.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <cstddef>
 #include <string>
+#include <unordered_map>
 
 #include "caffe/error.hpp"
 
@@ -22,8 +24,26 @@ dnnl::stream& cpu_stream();
 // Per-thread scratch memory, grown on demand and shared by every layer on the thread
 // (layers run one after another, so one set of staging buffers serves a whole net).
 // Slots are independent: a pass may hold several at once.
-enum ScratchSlot { kScratchIn0, kScratchIn1, kScratchOut, kScratchAux, kScratchSlots };
+// kScratchPad holds the scratchpad oneDNN's kernels need while they run.
+enum ScratchSlot { kScratchIn0, kScratchIn1, kScratchOut, kScratchAux, kScratchPad, kScratchSlots };
 void* scratch(ScratchSlot slot, size_t bytes);
+
+// Every primitive here is created with this attribute: its scratchpad is ours
+// (user-managed, from the calling thread's kScratchPad) instead of oneDNN's global one,
+// which oneDNN 2.x ties to the thread that created the primitive (a net built in one
+// thread and run in another would use the creating thread's, possibly freed, memory).
+dnnl::primitive_attr scratchpad_attr();
+// Executes p, whose primitive descriptor is pd, on this thread's stream, passing the
+// scratchpad pd asks for.
+template <class PD>
+void execute(const dnnl::primitive& p, const PD& pd, std::unordered_map<int, dnnl::memory> args) {
+  const dnnl::memory::desc md = pd.scratchpad_desc();
+  if (md.get_size() > 0) {
+    args[DNNL_ARG_SCRATCHPAD] =
+        dnnl::memory(md, cpu_engine(), scratch(kScratchPad, md.get_size()));
+  }
+  p.execute(cpu_stream(), args);
+}
 
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
@@ -60,8 +80,22 @@ class Staged {
   bool direct_ = true;
   dnnl::memory user_mem_, want_mem_;
   dnnl::reorder to_want_, to_user_;  // created on first use
+  dnnl::reorder::primitive_desc to_want_pd_, to_user_pd_;
   bool have_to_want_ = false, have_to_user_ = false, accumulate_ = false;
 };
+
+// Runs an engine's set-up `make`; when oneDNN refuses the configuration (it throws),
+// logs why, naming `where` and `what`, and returns false so that the layer keeps its
+// portable pass.
+template <typename F>
+bool prepare_or_decline(const std::string& where, const char* what, F make) {
+  try {
+    return make();
+  } catch (const dnnl::error& e) {
+    LOG(INFO) << where << "oneDNN declines this " << what << " (" << e.what() << ")";
+    return false;
+  }
+}
 
 // "jit:avx512_core" etc.: the implementation oneDNN chose, for logs and tests.
 template <typename PD>

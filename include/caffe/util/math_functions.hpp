@@ -21,45 +21,17 @@ void caffe_cpu_gemv(CBLAS_TRANSPOSE TransA, int M, int N, Dtype alpha, const Dty
 template <typename Dtype>
 void caffe_axpy(int N, Dtype alpha, const Dtype* X, Dtype* Y);
 template <typename Dtype>
-void caffe_cpu_axpby(int N, Dtype alpha, const Dtype* X, Dtype beta, Dtype* Y);
-template <typename Dtype>
 void caffe_copy(int N, const Dtype* X, Dtype* Y);
 template <typename Dtype>
 void caffe_set(int N, Dtype alpha, Dtype* X);
-template <typename Dtype>
-void caffe_add_scalar(int N, Dtype alpha, Dtype* X);
 template <typename Dtype>
 void caffe_scal(int N, Dtype alpha, Dtype* X);
 template <typename Dtype>
 void caffe_cpu_scale(int n, Dtype alpha, const Dtype* x, Dtype* y);
 template <typename Dtype>
-void caffe_sqr(int N, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_sqrt(int N, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_add(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_sub(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_mul(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_div(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_powx(int n, const Dtype* a, Dtype b, Dtype* y);
-template <typename Dtype>
-void caffe_exp(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_log(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_abs(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
 Dtype caffe_cpu_dot(int n, const Dtype* x, const Dtype* y);
 template <typename Dtype>
-Dtype caffe_cpu_strided_dot(int n, const Dtype* x, int incx, const Dtype* y, int incy);
-template <typename Dtype>
 Dtype caffe_cpu_asum(int n, const Dtype* x);
-template <typename Dtype>
-void caffe_cpu_sign(int n, const Dtype* x, Dtype* y);
 
 // Random numbers from the process generator (Caffe::rng()).
 template <typename Dtype>
@@ -81,48 +53,23 @@ void caffe_gpu_gemv(CBLAS_TRANSPOSE TransA, int M, int N, Dtype alpha, const Dty
                     const Dtype* x, Dtype beta, Dtype* y);
 template <typename Dtype>
 void caffe_gpu_axpy(int N, Dtype alpha, const Dtype* X, Dtype* Y);
-template <typename Dtype>
-void caffe_gpu_axpby(int N, Dtype alpha, const Dtype* X, Dtype beta, Dtype* Y);
 void caffe_gpu_memcpy(size_t N, const void* X, void* Y);
 template <typename Dtype>
 void caffe_gpu_copy(int N, const Dtype* X, Dtype* Y) { caffe_gpu_memcpy(sizeof(Dtype) * N, X, Y); }
 template <typename Dtype>
 void caffe_gpu_set(int N, Dtype alpha, Dtype* X);
 template <typename Dtype>
-void caffe_gpu_add_scalar(int N, Dtype alpha, Dtype* X);
-template <typename Dtype>
 void caffe_gpu_scal(int N, Dtype alpha, Dtype* X);
 template <typename Dtype>
 void caffe_gpu_scale(int n, Dtype alpha, const Dtype* x, Dtype* y);
 template <typename Dtype>
-void caffe_gpu_add(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_sub(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_mul(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_div(int N, const Dtype* a, const Dtype* b, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_abs(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_exp(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_log(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_powx(int n, const Dtype* a, Dtype b, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_sqrt(int n, const Dtype* a, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_sign(int n, const Dtype* x, Dtype* y);
-template <typename Dtype>
 void caffe_gpu_dot(int n, const Dtype* x, const Dtype* y, Dtype* out);
 template <typename Dtype>
 void caffe_gpu_asum(int n, const Dtype* x, Dtype* y);
-template <typename Dtype>
-void caffe_gpu_rng_uniform(int n, Dtype a, Dtype b, Dtype* r);
+void caffe_gpu_rng_uniform(int n, unsigned int* r);
+// n normal values (any n, odd included) from the thread's cuRAND generator.
 template <typename Dtype>
 void caffe_gpu_rng_gaussian(int n, Dtype mu, Dtype sigma, Dtype* r);
-void caffe_gpu_rng_uniform(int n, unsigned int* r);
 #endif
 
 }  // namespace caffe

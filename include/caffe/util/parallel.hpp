@@ -6,11 +6,15 @@
 // cpu_for_items(n, f): calls f(i, slot) for i in [0, n), one coarse item (an image, a
 // channel) per call; slot in [0, cpu_slots()) names the calling thread so that it can
 // use per-thread scratch without locking.
+// cpu_reduce(segments, term, finish): the CPU's segmented reduction (kernels/segments.hpp).
 #pragma once
 
 #include <omp.h>
 
 #include <cstdint>
+#include <vector>
+
+#include "caffe/kernels/segments.hpp"
 
 namespace caffe {
 
@@ -44,6 +48,37 @@ void cpu_for_items(int64_t n, F f, int64_t work_per_item) {
     const int slot = omp_get_thread_num();
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < n; ++i) f(i, slot);
+  }
+}
+
+// Values per piece when cpu_reduce splits a long segment. The split depends on the
+// sizes alone, never on the thread count, so every run adds in the same order.
+constexpr int64_t kReducePiece = 8192;
+
+// finish(s, r) for every segment s of g, r being the Op-reduction of its terms. The work
+// is spread by its total (segments x length): many short segments go to the threads
+// whole; long ones are cut into pieces of kReducePiece values reduced in parallel and
+// then combined in order.
+template <class Op, class Term, class Finish>
+void cpu_reduce(const kernels::Segments& g, const Term& term, const Finish& finish) {
+  if (g.count <= 0) return;
+  const int64_t pieces = g.length > kReducePiece ? (g.length + kReducePiece - 1) / kReducePiece : 1;
+  if (pieces == 1) {
+    cpu_for(g.count, [&](int64_t s) {
+      finish(s, kernels::reduce_range<Op>(g, term, s, 0, g.length));
+    }, g.length);
+    return;
+  }
+  std::vector<double> part(static_cast<size_t>(g.count * pieces));
+  cpu_for(g.count * pieces, [&](int64_t b) {
+    const int64_t s = b / pieces, j0 = (b % pieces) * kReducePiece;
+    const int64_t j1 = j0 + kReducePiece < g.length ? j0 + kReducePiece : g.length;
+    part[b] = kernels::reduce_range<Op>(g, term, s, j0, j1);
+  }, kReducePiece);
+  for (int64_t s = 0; s < g.count; ++s) {
+    double acc = Op::identity();
+    for (int64_t p = 0; p < pieces; ++p) acc = Op::combine(acc, part[s * pieces + p]);
+    finish(s, acc);
   }
 }
 

@@ -14,17 +14,6 @@ namespace caffe_py {
 
 namespace {
 
-// Holds a Python object from C++; drops the reference under the GIL (or leaks it when the
-// interpreter is already gone, which is harmless at exit).
-std::shared_ptr<void> keep_alive(py::object obj) {
-  return std::shared_ptr<void>(new py::object(std::move(obj)), [](void* p) {
-    auto* o = static_cast<py::object*>(p);
-    if (!Py_IsInitialized()) return;
-    py::gil_scoped_acquire gil;
-    delete o;
-  });
-}
-
 template <typename Dtype>
 void set_input_arrays(const std::shared_ptr<caffe::Layer<Dtype>>& layer, py::array data,
                       py::array labels) {
@@ -58,7 +47,7 @@ void set_input_arrays(const std::shared_ptr<caffe::Layer<Dtype>>& layer, py::arr
                                            " values in ", labels.ndim(), " dimensions"));
   }
   mem->Reset(static_cast<const Dtype*>(data.data()), static_cast<const Dtype*>(labels.data()),
-             static_cast<int>(n), keep_alive(py::make_tuple(data, labels)));
+             static_cast<int>(n), hold_python(py::make_tuple(data, labels)));
 }
 
 template <typename Dtype>

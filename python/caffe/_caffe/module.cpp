@@ -8,4 +8,6 @@ PYBIND11_MODULE(_caffe, m) {
   caffe_py::bind_net(m);
   caffe_py::bind_solver(m);
   caffe_py::bind_data(m);
+  caffe_py::bind_reduce(m);
+  caffe_py::bind_python_layer(m);
 }

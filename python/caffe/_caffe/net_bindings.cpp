@@ -58,10 +58,31 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
       .def_property_readonly("diff", [](const std::shared_ptr<BlobT>& b) { return blob_array(b, true); })
       .def("__repr__", [](const BlobT& b) { return "<caffe.Blob shape " + b.shape_string() + ">"; });
 
+  using BlobVecT = BlobVec<Dtype>;
+  py::class_<BlobVecT>(m, ("BlobVec" + suffix).c_str())
+      .def("__len__", [](const BlobVecT& v) { return v.blobs().size(); })
+      .def("__getitem__", [](const BlobVecT& v, py::ssize_t i) {
+        auto& blobs = v.blobs();
+        const auto n = static_cast<py::ssize_t>(blobs.size());
+        if (i < 0) i += n;
+        if (i < 0 || i >= n) throw py::index_error("blob index out of range");
+        return blobs[i];
+      })
+      .def("__iter__", [](const BlobVecT& v) { return py::iter(py::cast(v.blobs())); })
+      .def("add_blob", [](const BlobVecT& v, const py::args& args) {
+        v.blobs().push_back(std::make_shared<BlobT>(shape_from_args(args)));
+      }, "Appends a new parameter blob of the given shape: add_blob(2, 3) or add_blob((2, 3)).")
+      .def("__repr__", [](const BlobVecT& v) {
+        return "<caffe.BlobVec of " + std::to_string(v.blobs().size()) + " blobs>";
+      });
+
   py::class_<LayerT, std::shared_ptr<LayerT>>(m, ("Layer" + suffix).c_str())
       .def_property_readonly("type", [](const LayerT& l) { return std::string(l.type()); })
       .def_property_readonly("name", [](const LayerT& l) { return l.layer_param().name(); })
-      .def_property_readonly("blobs", [](LayerT& l) { return l.blobs(); })
+      .def_property_readonly("phase", [](const LayerT& l) { return static_cast<int>(l.phase()); })
+      .def_property_readonly("blobs", [](const std::shared_ptr<LayerT>& l) {
+        return BlobVecT{l, nullptr};
+      }, "The layer's parameter blobs (a live view).")
       .def_property_readonly("cpu_engine", &LayerT::cpu_engine,
                              "CAFFE, or DNNL:<oneDNN implementation> for layers on oneDNN.")
       .def("reshape", [](LayerT&, py::args) {}, "Kept for compatibility; Net.reshape() reshapes.");
@@ -90,6 +111,18 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
            "Use the other net's parameter memory for every layer of the same name.")
       .def("save", &NetT::Save, py::arg("path"), "Write the weights as a binary .caffemodel.")
       .def("clear_param_diffs", &NetT::ClearParamDiffs)
+      .def("before_forward", [](NetT& n, py::object f) {
+        n.add_before_forward(python_callback<int>(std::move(f), "net hook before_forward"));
+      }, py::arg("hook"))
+      .def("after_forward", [](NetT& n, py::object f) {
+        n.add_after_forward(python_callback<int>(std::move(f), "net hook after_forward"));
+      }, py::arg("hook"))
+      .def("before_backward", [](NetT& n, py::object f) {
+        n.add_before_backward(python_callback<int>(std::move(f), "net hook before_backward"));
+      }, py::arg("hook"))
+      .def("after_backward", [](NetT& n, py::object f) {
+        n.add_after_backward(python_callback<int>(std::move(f), "net hook after_backward"));
+      }, py::arg("hook"))
       .def("update", &NetT::Update)
       .def("to_proto_string", [](const NetT& n, bool write_diff) {
              caffe::NetParameter p;
@@ -110,7 +143,8 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
       .def_property_readonly("_layer_need_backward", &NetT::layer_need_backward)
       .def("_top_ids", &NetT::top_ids)
       .def("_bottom_ids", &NetT::bottom_ids)
-      .def_property_readonly("_param_owners", &NetT::param_owners);
+      .def_property_readonly("_param_owners", &NetT::param_owners)
+      .def_property_readonly("_param_layer_indices", &NetT::param_layer_indices);
 }
 
 }  // namespace

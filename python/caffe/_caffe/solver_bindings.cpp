@@ -50,6 +50,22 @@ void run_interruptible(caffe::Solver<Dtype>& solver, F f) {
   }
 }
 
+// Solver::add_callback with two Python callables (no arguments): on_start at the start of
+// every iteration, on_gradients_ready once the gradients are computed, before the update.
+template <typename Dtype>
+class PythonSolverCallback : public caffe::Solver<Dtype>::Callback {
+ public:
+  PythonSolverCallback(py::object on_start, py::object on_gradients_ready)
+      : on_start_(python_callback<>(std::move(on_start), "solver callback on_start")),
+        on_gradients_ready_(python_callback<>(std::move(on_gradients_ready),
+                                              "solver callback on_gradients_ready")) {}
+  void on_start() override { on_start_(); }
+  void on_gradients_ready() override { on_gradients_ready_(); }
+
+ private:
+  std::function<void()> on_start_, on_gradients_ready_;
+};
+
 template <typename Dtype>
 void bind_solver_dtype(py::module_& m, const std::string& suffix) {
   using SolverT = caffe::Solver<Dtype>;
@@ -71,6 +87,13 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
              run_interruptible(s, [&] { s.Solve(file); });
            }, py::arg("resume_file") = py::none())
       .def("test_all", [](SolverT& s) { run_interruptible(s, [&] { s.TestAll(); }); })
+      // The callback object is returned as a capsule that the solver object keeps alive.
+      .def("add_callback", [](SolverT& s, py::object on_start, py::object on_gradients_ready) {
+        auto* cb = new PythonSolverCallback<Dtype>(std::move(on_start), std::move(on_gradients_ready));
+        py::capsule owner(cb, [](void* p) { delete static_cast<PythonSolverCallback<Dtype>*>(p); });
+        s.add_callback(cb);
+        return owner;
+      }, py::arg("on_start"), py::arg("on_gradients_ready"), py::keep_alive<1, 0>())
       .def("apply_update", &SolverT::ApplyUpdate, py::call_guard<py::gil_scoped_release>())
       .def("snapshot", &SolverT::Snapshot, py::call_guard<py::gil_scoped_release>())
       .def("restore", &SolverT::Restore, py::arg("state_file"), py::call_guard<py::gil_scoped_release>());
@@ -81,7 +104,7 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
     caffe::ReadSolverParamsFromTextFile(path, &param);
     if (!type.empty()) param.set_type(type);
     py::gil_scoped_release release;
-    return std::shared_ptr<SolverT>(caffe::SolverRegistry<Dtype>::CreateSolver(param));
+    return std::shared_ptr<SolverT>(caffe::CreateSolver<Dtype>(param));
   }, py::arg("path"), py::arg("type") = "");
 }
 
@@ -90,7 +113,7 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
 void bind_solver(py::module_& m) {
   bind_solver_dtype<float>(m, "_float32");
   bind_solver_dtype<double>(m, "_float64");
-  m.def("solver_type_list", [] { return caffe::SolverRegistry<float>::SolverTypeList(); },
+  m.def("solver_type_list", [] { return caffe::SolverRegistry<float>::Types(); },
         "Names of every registered solver type.");
 }
 

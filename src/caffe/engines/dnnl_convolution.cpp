@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_convolution.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -107,7 +105,7 @@ struct DnnlConvolution::Impl {
                  : convolution_forward::desc(prop_kind::forward_training,
                                              algorithm::convolution_direct, src_md(l), wei_md(l),
                                              dst_md(l), strides, dilates, pad_l, pad_r);
-    fwd_pd.emplace(d, cpu_engine());
+    fwd_pd.emplace(d, scratchpad_attr(), cpu_engine());
     fwd = convolution_forward(*fwd_pd);
     fwd_src = Staged(src_user, fwd_pd->src_desc(), kScratchIn0);
     fwd_wei = Staged(wei_user, fwd_pd->weights_desc(), kScratchIn1);
@@ -117,7 +115,7 @@ struct DnnlConvolution::Impl {
     const Layout l = plan.backward_data;
     convolution_backward_data::desc d(algorithm::convolution_direct, src_md(l), wei_md(l),
                                       dst_md(l), strides, dilates, pad_l, pad_r);
-    bwd_data_pd.emplace(d, cpu_engine(), *fwd_pd);
+    bwd_data_pd.emplace(d, scratchpad_attr(), cpu_engine(), *fwd_pd);
     bwd_data = convolution_backward_data(*bwd_data_pd);
     bd_dst = Staged(dst_user, bwd_data_pd->diff_dst_desc(), kScratchIn0);
     bd_wei = Staged(wei_user, bwd_data_pd->weights_desc(), kScratchIn1);
@@ -132,7 +130,7 @@ struct DnnlConvolution::Impl {
                  : convolution_backward_weights::desc(algorithm::convolution_direct, src_md(l),
                                                       wei_md(l), dst_md(l), strides, dilates,
                                                       pad_l, pad_r);
-    bwd_wei_pd.emplace(d, cpu_engine(), *fwd_pd);
+    bwd_wei_pd.emplace(d, scratchpad_attr(), cpu_engine(), *fwd_pd);
     bwd_wei = convolution_backward_weights(*bwd_wei_pd);
     bw_src = Staged(src_user, bwd_wei_pd->src_desc(), kScratchIn0);
     bw_dst = Staged(dst_user, bwd_wei_pd->diff_dst_desc(), kScratchIn1);
@@ -148,10 +146,10 @@ bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl(shape));
-  try {
-    impl->make_forward();
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this convolution (" << e.what() << ")";
+  if (!prepare_or_decline(where_, "convolution", [&] {
+        impl->make_forward();
+        return true;
+      })) {
     return false;
   }
   // oneDNN's reference kernels are far slower than the portable im2col + GEMM pass.
@@ -173,7 +171,7 @@ void DnnlConvolution::Forward(const float* x, const float* w, const float* b, fl
     if (m.shape.bias) {
       args[DNNL_ARG_BIAS] = dnnl::memory(m.bias_user, cpu_engine(), const_cast<float*>(b));
     }
-    m.fwd.execute(cpu_stream(), args);
+    execute(m.fwd, *m.fwd_pd, args);
     m.fwd_dst.finish();
   });
 }
@@ -182,9 +180,9 @@ void DnnlConvolution::BackwardData(const float* dy, const float* w, float* dx) {
   Impl& m = *impl_;
   CAFFE_DNNL_TRY(where_, {
     if (!m.bwd_data_pd) m.make_backward_data();
-    m.bwd_data.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, m.bd_dst.in(dy)},
-                                      {DNNL_ARG_WEIGHTS, m.bd_wei.in(w)},
-                                      {DNNL_ARG_DIFF_SRC, m.bd_src.out(dx)}});
+    execute(m.bwd_data, *m.bwd_data_pd, {{DNNL_ARG_DIFF_DST, m.bd_dst.in(dy)},
+                                         {DNNL_ARG_WEIGHTS, m.bd_wei.in(w)},
+                                         {DNNL_ARG_DIFF_SRC, m.bd_src.out(dx)}});
     m.bd_src.finish();
   });
 }
@@ -200,7 +198,7 @@ void DnnlConvolution::BackwardWeights(const float* x, const float* dy, float* dw
     // oneDNN computes the bias gradient whenever the primitive has a bias; it lands in
     // scratch (bw_bias always stages) and reaches db only through finish().
     if (m.shape.bias) args[DNNL_ARG_DIFF_BIAS] = m.bw_bias.out(db ? db : dw);
-    m.bwd_wei.execute(cpu_stream(), args);
+    execute(m.bwd_wei, *m.bwd_wei_pd, args);
     m.bw_wei.finish();
     if (db) m.bw_bias.finish();
   });

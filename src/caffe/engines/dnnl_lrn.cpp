@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_lrn.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -45,7 +43,8 @@ struct DnnlLRN::Impl {
     return lrn_forward::desc(kind, alg, md, shape.size, shape.alpha, shape.beta, shape.k);
   }
   void make_inference() {
-    infer_pd.emplace(forward_desc(dnnl::prop_kind::forward_inference, plain), cpu_engine());
+    infer_pd.emplace(forward_desc(dnnl::prop_kind::forward_inference, plain), scratchpad_attr(),
+                     cpu_engine());
     infer = lrn_forward(*infer_pd);
     x_mem = dnnl::memory(plain, cpu_engine(), DNNL_MEMORY_NONE);
     y_mem = dnnl::memory(plain, cpu_engine(), DNNL_MEMORY_NONE);
@@ -55,20 +54,21 @@ struct DnnlLRN::Impl {
     // Blocks of 16 channels when they fill them; otherwise the plain layout.
     const dnnl::memory::desc md =
         shape.channels % 16 == 0 ? plain_desc(d, tag::nChw16c) : plain;
-    train_pd.emplace(forward_desc(dnnl::prop_kind::forward_training, md), cpu_engine());
+    train_pd.emplace(forward_desc(dnnl::prop_kind::forward_training, md), scratchpad_attr(),
+                     cpu_engine());
     train = lrn_forward(*train_pd);
     workspace = dnnl::memory(train_pd->workspace_desc(), cpu_engine());
     train_src = Staged(plain, train_pd->src_desc(), kScratchIn0);
     train_dst = Staged(plain, train_pd->dst_desc(), kScratchOut);
     bwd_pd.emplace(lrn_backward::desc(alg, md, md, shape.size, shape.alpha, shape.beta, shape.k),
-                   cpu_engine(), *train_pd);
+                   scratchpad_attr(), cpu_engine(), *train_pd);
     bwd = lrn_backward(*bwd_pd);
     bwd_src = Staged(plain, bwd_pd->src_desc(), kScratchIn0);
     bwd_diff_dst = Staged(plain, bwd_pd->diff_dst_desc(), kScratchIn1);
     bwd_diff_src = Staged(plain, bwd_pd->diff_src_desc(), kScratchOut);
   }
   void forward_training(const float* x, float* y) {
-    train.execute(cpu_stream(), {{DNNL_ARG_SRC, train_src.in(x)},
+    execute(train, *train_pd, {{DNNL_ARG_SRC, train_src.in(x)},
                                  {DNNL_ARG_DST, train_dst.out(y)},
                                  {DNNL_ARG_WORKSPACE, workspace}});
     train_dst.finish();
@@ -83,11 +83,11 @@ bool DnnlLRN::Prepare(const DnnlLRNShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl(shape));
-  try {
-    if (shape.training) impl->make_training();
-    else impl->make_inference();
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this LRN (" << e.what() << ")";
+  if (!prepare_or_decline(where_, "LRN", [&] {
+        if (shape.training) impl->make_training();
+        else impl->make_inference();
+        return true;
+      })) {
     return false;
   }
   impl_ = std::move(impl);
@@ -107,7 +107,7 @@ void DnnlLRN::Forward(const float* x, float* y) {
     } else {
       m.x_mem.set_data_handle(const_cast<float*>(x));
       m.y_mem.set_data_handle(y);
-      m.infer.execute(cpu_stream(), {{DNNL_ARG_SRC, m.x_mem}, {DNNL_ARG_DST, m.y_mem}});
+      execute(m.infer, *m.infer_pd, {{DNNL_ARG_SRC, m.x_mem}, {DNNL_ARG_DST, m.y_mem}});
       m.workspace_fresh = false;
     }
   });
@@ -122,7 +122,7 @@ void DnnlLRN::Backward(const float* x, const float* dy, float* dx) {
       // the workspace backward needs (its output lands in dx, overwritten below).
       m.forward_training(x, dx);
     }
-    m.bwd.execute(cpu_stream(), {{DNNL_ARG_SRC, m.bwd_src.in(x)},
+    execute(m.bwd, *m.bwd_pd, {{DNNL_ARG_SRC, m.bwd_src.in(x)},
                                  {DNNL_ARG_DIFF_DST, m.bwd_diff_dst.in(dy)},
                                  {DNNL_ARG_WORKSPACE, m.workspace},
                                  {DNNL_ARG_DIFF_SRC, m.bwd_diff_src.out(dx)}});

@@ -1,7 +1,5 @@
 #include "caffe/engines/dnnl_pooling.hpp"
 
-#include <glog/logging.h>
-
 #include <optional>
 
 #include "caffe/util/dnnl_util.hpp"
@@ -60,7 +58,7 @@ struct DnnlPooling::Impl {
     }
     fwd_pd.emplace(pooling_forward::desc(dnnl::prop_kind::forward_training, alg, src, dst,
                                          strides, kernel, pad_l, pad_r),
-                   cpu_engine());
+                   scratchpad_attr(), cpu_engine());
     if (std::string(fwd_pd->impl_info_str()).rfind("ref", 0) == 0) return false;
     fwd = pooling_forward(*fwd_pd);
     if (s.max) workspace = dnnl::memory(fwd_pd->workspace_desc(), cpu_engine());
@@ -79,12 +77,7 @@ bool DnnlPooling::Prepare(const DnnlPoolShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
   std::unique_ptr<Impl> impl(new Impl);
-  try {
-    if (!impl->Init(shape)) return false;
-  } catch (const dnnl::error& e) {
-    LOG(INFO) << where_ << "oneDNN declines this pooling (" << e.what() << ")";
-    return false;
-  }
+  if (!prepare_or_decline(where_, "pooling", [&] { return impl->Init(shape); })) return false;
   impl_ = std::move(impl);
   return true;
 }
@@ -100,7 +93,7 @@ void DnnlPooling::Forward(const float* x, float* y) {
     m.y_mem.set_data_handle(y);
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, m.x_mem}, {DNNL_ARG_DST, m.y_mem}};
     if (m.shape.max) args[DNNL_ARG_WORKSPACE] = m.workspace;
-    m.fwd.execute(cpu_stream(), args);
+    execute(m.fwd, *m.fwd_pd, args);
   });
 }
 
@@ -110,7 +103,7 @@ void DnnlPooling::Backward(const float* dy, float* dx) {
     if (!m.bwd_pd) {
       m.bwd_pd.emplace(pooling_backward::desc(m.alg, m.src, m.dst, m.strides, m.kernel, m.pad_l,
                                               m.pad_r),
-                       cpu_engine(), *m.fwd_pd);
+                       scratchpad_attr(), cpu_engine(), *m.fwd_pd);
       m.bwd = pooling_backward(*m.bwd_pd);
     }
     m.dy_mem.set_data_handle(const_cast<float*>(dy));
@@ -118,7 +111,7 @@ void DnnlPooling::Backward(const float* dy, float* dx) {
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DIFF_DST, m.dy_mem},
                                                {DNNL_ARG_DIFF_SRC, m.dx_mem}};
     if (m.shape.max) args[DNNL_ARG_WORKSPACE] = m.workspace;
-    m.bwd.execute(cpu_stream(), args);
+    execute(m.bwd, *m.bwd_pd, args);
   });
 }
 

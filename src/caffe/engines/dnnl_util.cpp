@@ -41,6 +41,12 @@ void* scratch(ScratchSlot slot, size_t bytes) {
   return b.data.get();
 }
 
+dnnl::primitive_attr scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 Staged::Staged(const dnnl::memory::desc& user, const dnnl::memory::desc& want, ScratchSlot slot,
                bool accumulate)
     : user_desc_(user), want_desc_(want), slot_(slot),
@@ -54,10 +60,12 @@ dnnl::memory Staged::in(const float* user) {
   if (direct_) return user_mem_;
   want_mem_.set_data_handle(scratch(slot_, want_desc_.get_size()));
   if (!have_to_want_) {
-    to_want_ = dnnl::reorder(user_mem_, want_mem_);
+    to_want_pd_ = dnnl::reorder::primitive_desc(cpu_engine(), user_desc_, cpu_engine(),
+                                                want_desc_, scratchpad_attr());
+    to_want_ = dnnl::reorder(to_want_pd_);
     have_to_want_ = true;
   }
-  to_want_.execute(cpu_stream(), user_mem_, want_mem_);
+  execute(to_want_, to_want_pd_, {{DNNL_ARG_FROM, user_mem_}, {DNNL_ARG_TO, want_mem_}});
   return want_mem_;
 }
 
@@ -71,17 +79,18 @@ dnnl::memory Staged::out(float* user) {
 void Staged::finish() {
   if (direct_) return;
   if (!have_to_user_) {
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = scratchpad_attr();
     if (accumulate_) {
       dnnl::post_ops ops;
       ops.append_sum(1.0f);
       attr.set_post_ops(ops);
     }
-    to_user_ = dnnl::reorder(
-        dnnl::reorder::primitive_desc(cpu_engine(), want_desc_, cpu_engine(), user_desc_, attr));
+    to_user_pd_ =
+        dnnl::reorder::primitive_desc(cpu_engine(), want_desc_, cpu_engine(), user_desc_, attr);
+    to_user_ = dnnl::reorder(to_user_pd_);
     have_to_user_ = true;
   }
-  to_user_.execute(cpu_stream(), want_mem_, user_mem_);
+  execute(to_user_, to_user_pd_, {{DNNL_ARG_FROM, want_mem_}, {DNNL_ARG_TO, user_mem_}});
 }
 
 }  // namespace dnnl_util

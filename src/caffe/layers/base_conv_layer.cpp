@@ -1,21 +1,10 @@
 #include "caffe/layers/base_conv_layer.hpp"
 
 #include "caffe/filler.hpp"
+#include "caffe/layers/conv_settings.hpp"
 #include "caffe/util/engine.hpp"
 
 namespace caffe {
-
-namespace {
-
-// Reads one geometry setting given as a repeated field (one value, or one per spatial
-// axis) or as a pair of _h/_w fields; `def` applies when neither is given.
-struct AxisSetting {
-  const char* name;  // the repeated field's name; the pair is <base>_h / <base>_w
-  const char* base;
-  const google::protobuf::RepeatedField<uint32_t>& values;
-  bool has_h, has_w;
-  uint32_t h, w;
-};
 
 void parse_axis_setting(const AxisSetting& s, int def, const std::string& where, int out[2]) {
   if (s.has_h || s.has_w) {
@@ -32,7 +21,28 @@ void parse_axis_setting(const AxisSetting& s, int def, const std::string& where,
   for (int i = 0; i < 2; ++i) out[i] = n == 0 ? def : static_cast<int>(s.values.Get(n == 1 ? 0 : i));
 }
 
-}  // namespace
+ConvSettings parse_conv_settings(const ConvolutionParameter& p, const std::string& where) {
+  CAFFE_ENFORCE_AS(ParseError, p.kernel_size_size() > 0 || p.has_kernel_h() || p.has_kernel_w(),
+                   where, "convolution_param needs kernel_size or kernel_h and kernel_w");
+  ConvSettings c;
+  parse_axis_setting({"kernel_size", "kernel", p.kernel_size(), p.has_kernel_h(), p.has_kernel_w(),
+                      p.kernel_h(), p.kernel_w()}, 0, where, c.kernel);
+  parse_axis_setting({"stride", "stride", p.stride(), p.has_stride_h(), p.has_stride_w(),
+                      p.stride_h(), p.stride_w()}, 1, where, c.stride);
+  parse_axis_setting({"pad", "pad", p.pad(), p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w()},
+                     0, where, c.pad);
+  parse_axis_setting({"dilation", "dilation", p.dilation(), false, false, 0, 0}, 1, where,
+                     c.dilation);
+  for (int i = 0; i < 2; ++i) {
+    CAFFE_ENFORCE_AS(ParseError, c.kernel[i] > 0, where, "kernel sizes must be positive, got ",
+                     c.kernel[0], "x", c.kernel[1]);
+    CAFFE_ENFORCE_AS(ParseError, c.stride[i] > 0, where, "strides must be positive, got ",
+                     c.stride[0], "x", c.stride[1]);
+    CAFFE_ENFORCE_AS(ParseError, c.dilation[i] > 0, where, "dilations must be positive, got ",
+                     c.dilation[0], "x", c.dilation[1]);
+  }
+  return c;
+}
 
 template <typename Dtype>
 void BaseConvolutionLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
@@ -45,22 +55,12 @@ void BaseConvolutionLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   LAYER_ENFORCE(num_spatial == 2, "expected 2 spatial axes after the channel axis ", channel_axis_,
                 " (N-d convolution is not supported), got bottom shape ", bottom[0]->shape_string());
 
-  CAFFE_ENFORCE_AS(ParseError, p.kernel_size_size() > 0 || p.has_kernel_h() || p.has_kernel_w(),
-                   where, "convolution_param needs kernel_size or kernel_h and kernel_w");
-  parse_axis_setting({"kernel_size", "kernel", p.kernel_size(), p.has_kernel_h(), p.has_kernel_w(),
-                      p.kernel_h(), p.kernel_w()}, 0, where, kernel_);
-  parse_axis_setting({"stride", "stride", p.stride(), p.has_stride_h(), p.has_stride_w(),
-                      p.stride_h(), p.stride_w()}, 1, where, stride_);
-  parse_axis_setting({"pad", "pad", p.pad(), p.has_pad_h(), p.has_pad_w(), p.pad_h(), p.pad_w()},
-                     0, where, pad_);
-  parse_axis_setting({"dilation", "dilation", p.dilation(), false, false, 0, 0}, 1, where, dilation_);
+  const ConvSettings c = parse_conv_settings(p, where);
   for (int i = 0; i < 2; ++i) {
-    CAFFE_ENFORCE_AS(ParseError, kernel_[i] > 0, where, "kernel sizes must be positive, got ",
-                     kernel_[0], "x", kernel_[1]);
-    CAFFE_ENFORCE_AS(ParseError, stride_[i] > 0, where, "strides must be positive, got ",
-                     stride_[0], "x", stride_[1]);
-    CAFFE_ENFORCE_AS(ParseError, dilation_[i] > 0, where, "dilations must be positive, got ",
-                     dilation_[0], "x", dilation_[1]);
+    kernel_[i] = c.kernel[i];
+    stride_[i] = c.stride[i];
+    pad_[i] = c.pad[i];
+    dilation_[i] = c.dilation[i];
   }
   is_1x1_ = kernel_[0] == 1 && kernel_[1] == 1 && stride_[0] == 1 && stride_[1] == 1 &&
             pad_[0] == 0 && pad_[1] == 0;

@@ -1,5 +1,5 @@
-// BNLL's math lives in caffe/kernels/neuron_more.hpp and its passes in
-// ElementwiseNeuronLayer (the CUDA twins in neuron_layer.cu); this file registers the layer.
+// BNLL's math lives in caffe/kernels/neuron.hpp and its passes in ElementwiseNeuronLayer;
+// this file registers the layer.
 #include "caffe/layers/bnll_layer.hpp"
 
 #include "caffe/layer_factory.hpp"

@@ -15,7 +15,6 @@ void ContrastiveLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
                 bottom[0]->shape(0), "), got shape ", bottom[2]->shape_string());
   diff_.ReshapeLike(*bottom[0]);
   dist_sq_.Reshape(vector<int>{bottom[0]->shape(0)});
-  loss_.Reshape(vector<int>{bottom[0]->shape(0)});
 }
 
 INSTANTIATE_CLASS(ContrastiveLossLayer);

@@ -6,12 +6,12 @@ namespace caffe {
 
 template <typename Dtype>
 void DataLayer<Dtype>::ReadCurrent(Datum* datum) const {
-  CAFFE_ENFORCE_AS(FileError, db_->valid(), this->where(), "LMDB database '", db_->path(),
-                   "' is empty");
+  CAFFE_ENFORCE_AS(FileError, db_->valid(), this->where(), db_->kind(), " database '",
+                   db_->path(), "' is empty");
   CAFFE_ENFORCE_AS(FileError,
                    datum->ParseFromArray(db_->value_data(), static_cast<int>(db_->value_size())),
-                   this->where(), "record '", db_->key(), "' of LMDB database '", db_->path(),
-                   "' is not a Datum");
+                   this->where(), "record '", db_->key(), "' of ", db_->kind(), " database '",
+                   db_->path(), "' is not a Datum");
 }
 
 template <typename Dtype>
@@ -19,9 +19,6 @@ void DataLayer<Dtype>::DataLayerSetUp(const vector<Blob<Dtype>*>&,
                                       const vector<Blob<Dtype>*>& top) {
   const DataParameter& p = this->layer_param_.data_param();
   CAFFE_ENFORCE_AS(ParseError, !p.source().empty(), this->where(), "data_param.source is not set");
-  CAFFE_ENFORCE_AS(ParseError, p.backend() == DataParameter::LMDB, this->where(),
-                   "data_param.backend is LEVELDB, which this build does not read; set "
-                   "`backend: LMDB` and convert the data with convert_imageset -backend=lmdb");
   CAFFE_ENFORCE_AS(ParseError, p.batch_size() > 0, this->where(),
                    "data_param.batch_size must be positive");
   if (p.force_encoded_color()) {
@@ -31,7 +28,7 @@ void DataLayer<Dtype>::DataLayerSetUp(const vector<Blob<Dtype>*>&,
     this->data_transformer_->InitRand();
   }
   try {
-    db_.reset(new LMDBReader(p.source()));
+    db_ = OpenDBReader(p.backend() == DataParameter::LMDB ? "lmdb" : "leveldb", p.source());
   } catch (const FileError& e) {
     CAFFE_THROW_AS(FileError, this->where(), e.what());
   }

@@ -1,4 +1,4 @@
-// Exp's per-element math lives in caffe/kernels/neuron_more.hpp and its passes in
+// Exp's per-element math lives in caffe/kernels/neuron.hpp and its passes in
 // ElementwiseNeuronLayer; this file turns exp_param into the op's constants.
 #include "caffe/layers/exp_layer.hpp"
 

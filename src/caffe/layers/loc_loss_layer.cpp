@@ -19,7 +19,6 @@ void LocLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   LAYER_ENFORCE(bottom[0]->num_axes() >= 1 && bottom[0]->shape(0) > 0,
                 "expected a bottom of shape N x ..., got ", bottom[0]->shape_string());
   top[0]->Reshape(vector<int>{});
-  per_element_.ReshapeLike(*bottom[0]);
 }
 
 INSTANTIATE_CLASS(LocLossLayer);

@@ -1,4 +1,4 @@
-// Log's per-element math lives in caffe/kernels/neuron_more.hpp and its passes in
+// Log's per-element math lives in caffe/kernels/neuron.hpp and its passes in
 // ElementwiseNeuronLayer; this file turns log_param into the op's constants.
 #include "caffe/layers/log_layer.hpp"
 

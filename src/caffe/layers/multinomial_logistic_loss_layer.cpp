@@ -11,7 +11,6 @@ void MultinomialLogisticLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bo
   LossLayer<Dtype>::Reshape(bottom, top);
   LAYER_ENFORCE(bottom[1]->count() == bottom[0]->shape(0), "expected one label per item (",
                 bottom[0]->shape(0), "), got shape ", bottom[1]->shape_string());
-  loss_.Reshape(vector<int>{bottom[0]->shape(0)});
 }
 
 template <typename Dtype>

@@ -11,8 +11,6 @@ void PoolingLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   const PoolingParameter& p = this->layer_param_.pooling_param();
   const std::string where = this->where();
   pool_ = p.pool();
-  CAFFE_ENFORCE_AS(ParseError, pool_ != PoolingParameter_PoolMethod_STOCHASTIC, where,
-                   "STOCHASTIC pooling is not implemented; use MAX or AVE");
   global_pooling_ = p.global_pooling();
   const bool has_kernel = p.has_kernel_size() || p.has_kernel_h() || p.has_kernel_w();
   if (global_pooling_) {
@@ -54,7 +52,8 @@ void PoolingLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   }
   // oneDNN keeps the winners in its own format: a layer that outputs Caffe's mask keeps
   // the portable pass.
-  use_dnnl_ = top.size() == 1 && use_dnnl_engine<Dtype>(p.engine(), where);
+  use_dnnl_ = top.size() == 1 && pool_ != PoolingParameter_PoolMethod_STOCHASTIC &&
+              use_dnnl_engine<Dtype>(p.engine(), where);
 }
 
 template <typename Dtype>
@@ -80,6 +79,7 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   const vector<int> shape{bottom[0]->num(), bottom[0]->channels(), g.pooled_h, g.pooled_w};
   top[0]->Reshape(shape);
   if (is_max()) mask_blob(top)->Reshape(shape);
+  if (is_stochastic()) max_idx_.Reshape(shape);
 #ifdef USE_DNNL
   if (use_dnnl_) {
     DnnlPoolShape s;

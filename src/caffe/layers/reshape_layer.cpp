@@ -7,7 +7,6 @@ namespace caffe {
 template <typename Dtype>
 void ReshapeLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
                                      const vector<Blob<Dtype>*>& top) {
-  LAYER_ENFORCE(top[0] != bottom[0], "cannot run in place (top and bottom are the same blob)");
   const BlobShape& shape = this->layer_param_.reshape_param().shape();
   copy_axes_.clear();
   inferred_axis_ = -1;
@@ -29,10 +28,8 @@ void ReshapeLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
 }
 
 template <typename Dtype>
-void ReshapeLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
-                                  const vector<Blob<Dtype>*>& top) {
+vector<int> ReshapeLayer<Dtype>::TopShape(const Blob<Dtype>& in) const {
   const ReshapeParameter& p = this->layer_param_.reshape_param();
-  const Blob<Dtype>& in = *bottom[0];
   const int n = in.num_axes();
   const int start = p.axis() >= 0 ? p.axis() : n + p.axis() + 1;
   LAYER_ENFORCE(start >= 0 && start <= n, "reshape_param.axis ", p.axis(),
@@ -64,8 +61,7 @@ void ReshapeLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   for (int d : shape) wanted += (wanted.empty() ? "" : " ") + std::to_string(d);
   LAYER_ENFORCE(count == in.count(), "the new shape (", wanted, ") has ", count,
                 " elements but the bottom ", in.shape_string(), " has ", in.count());
-  top[0]->Reshape(shape);
-  top[0]->ShareData(in);
+  return shape;
 }
 
 INSTANTIATE_CLASS(ReshapeLayer);

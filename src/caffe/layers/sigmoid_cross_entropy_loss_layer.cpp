@@ -11,8 +11,6 @@ void SigmoidCrossEntropyLossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bo
   LAYER_ENFORCE(bottom[0]->count() == bottom[1]->count(),
                 "the logits and the targets must have the same count, got shapes ",
                 bottom[0]->shape_string(), " and ", bottom[1]->shape_string());
-  loss_.ReshapeLike(*bottom[0]);
-  valid_.ReshapeLike(*bottom[0]);
 }
 
 INSTANTIATE_CLASS(SigmoidCrossEntropyLossLayer);

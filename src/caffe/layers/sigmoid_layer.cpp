@@ -1,5 +1,5 @@
-// Sigmoid's math lives in caffe/kernels/neuron.hpp and its passes in ElementwiseNeuronLayer
-// (the CUDA twins in neuron_layer.cu); this file registers the layer.
+// Sigmoid's math lives in caffe/kernels/neuron.hpp and its passes in ElementwiseNeuronLayer;
+// this file registers the layer.
 #include "caffe/layers/sigmoid_layer.hpp"
 
 #include "caffe/layer_factory.hpp"

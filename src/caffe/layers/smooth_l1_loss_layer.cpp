@@ -28,7 +28,6 @@ void SmoothL1LossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
                   ") to have the prediction's ", pred.count(), " elements (",
                   pred.shape_string(), "), got ", bottom[i]->shape_string());
   top[0]->Reshape(vector<int>{});
-  per_element_.ReshapeLike(pred);
 }
 
 INSTANTIATE_CLASS(SmoothL1LossLayer);

@@ -11,9 +11,10 @@ void SoftmaxLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   const int axis = checked_axis(this->where(), *bottom[0],
                                 this->layer_param_.softmax_param().axis(), "softmax_param.axis");
   if (top[0] != bottom[0]) top[0]->ReshapeLike(*bottom[0]);
-  outer_num_ = bottom[0]->count(0, axis);
+  outer_ = bottom[0]->count(0, axis);
   channels_ = bottom[0]->shape(axis);
-  inner_num_ = bottom[0]->count(axis + 1);
+  inner_ = bottom[0]->count(axis + 1);
+  per_position_.Reshape(vector<int>{static_cast<int>(outer_ * inner_)});
 }
 
 INSTANTIATE_CLASS(SoftmaxLayer);

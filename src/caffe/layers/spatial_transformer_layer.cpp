@@ -237,13 +237,21 @@ void SpatialTransformerLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
 }
 
 template <typename Dtype>
+const Dtype* SpatialTransformerLayer<Dtype>::full_theta_cpu(const Dtype* params) {
+  Dtype* th = theta_full_.mutable_cpu_data();
+  for (int n = 0; n < geom_.N; ++n) {
+    st::build_theta(spec_, params ? params + n * spec_.k : nullptr, th + 6 * n);
+  }
+  return th;
+}
+
+template <typename Dtype>
 void SpatialTransformerLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
                                                  const vector<Blob<Dtype>*>& top) {
   const Geometry g = geom_;
   const int k = spec_.k;
   const Dtype* params = bottom.size() > 1 ? bottom[1]->cpu_data() : nullptr;
-  Dtype* th = theta_full_.mutable_cpu_data();
-  for (int n = 0; n < g.N; ++n) st::build_theta(spec_, params ? params + n * k : nullptr, th + 6 * n);
+  const Dtype* th = full_theta_cpu(params);
 
   const std::vector<Dtype> xt = target_table<Dtype>(g.H_out, g.align_corners);
   const std::vector<Dtype> yt = target_table<Dtype>(g.W_out, g.align_corners);
@@ -280,7 +288,10 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
 
   const std::vector<Dtype> xt = target_table<Dtype>(g.H_out, g.align_corners);
   const std::vector<Dtype> yt = target_table<Dtype>(g.W_out, g.align_corners);
-  const Dtype* th = theta_full_.cpu_data();
+  // theta again from the parameters, not from forward's buffer: forward may have run on
+  // the GPU (which builds theta inside its kernel), leaving the host copy stale.
+  const Dtype* params = bottom.size() > 1 ? bottom[1]->cpu_data() : nullptr;
+  const Dtype* th = full_theta_cpu(params);
   const Dtype* U = bottom[0]->cpu_data();
   const Dtype* dV = top[0]->cpu_diff();
   Dtype* dU = do_dU ? bottom[0]->mutable_cpu_diff() : nullptr;
@@ -333,7 +344,6 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
     }
   }
   if (!do_dth) return;
-  const Dtype* params = bottom[1]->cpu_data();
   Dtype* dth = dtheta_full_.mutable_cpu_data();
   Dtype* dparams = bottom[1]->mutable_cpu_diff();
   for (int n = 0; n < g.N; ++n) {

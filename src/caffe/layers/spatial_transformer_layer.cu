@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "caffe/layers/spatial_transformer_layer.hpp"
-#include "caffe/util/parallel.cuh"
+#include "caffe/util/side.cuh"
 
 namespace caffe {
 
@@ -187,9 +187,6 @@ void SpatialTransformerLayer<Dtype>::Backward_gpu(const vector<Blob<Dtype>*>& to
   gpu_for(g.N, pg);
 }
 
-template void SpatialTransformerLayer<float>::Forward_gpu(const vector<Blob<float>*>&, const vector<Blob<float>*>&);
-template void SpatialTransformerLayer<double>::Forward_gpu(const vector<Blob<double>*>&, const vector<Blob<double>*>&);
-template void SpatialTransformerLayer<float>::Backward_gpu(const vector<Blob<float>*>&, const vector<bool>&, const vector<Blob<float>*>&);
-template void SpatialTransformerLayer<double>::Backward_gpu(const vector<Blob<double>*>&, const vector<bool>&, const vector<Blob<double>*>&);
+INSTANTIATE_LAYER_GPU_PASSES(SpatialTransformerLayer);
 
 }  // namespace caffe

@@ -52,16 +52,6 @@ double LearningRateAt(const SolverParameter& param, int iter, int* current_step)
 }
 
 template <typename Dtype>
-Dtype* SGDSolver<Dtype>::diff_of(Blob<Dtype>* b) {
-  return Caffe::mode() == Caffe::GPU ? b->mutable_gpu_diff() : b->mutable_cpu_diff();
-}
-
-template <typename Dtype>
-Dtype* SGDSolver<Dtype>::data_of(Blob<Dtype>* b) {
-  return Caffe::mode() == Caffe::GPU ? b->mutable_gpu_data() : b->mutable_cpu_data();
-}
-
-template <typename Dtype>
 void SGDSolver<Dtype>::PreSolve() {
   CheckLearningRatePolicy(this->param_);
   const std::string& reg = this->param_.regularization_type();
@@ -91,7 +81,7 @@ void SGDSolver<Dtype>::ApplyUpdate() {
     LOG(INFO) << "Iteration " << this->iter_ << ", lr = " << rate;
   ClipGradients();
   // Each parameter's update ends with its step (the fused pass replaces Net::Update).
-  for (int i = 0; i < params_count(); ++i) ComputeUpdateValue(i, rate);
+  for (int i = 0; i < params_count(); ++i) this->Update(i, rate);
 }
 
 template <typename Dtype>
@@ -107,23 +97,6 @@ void SGDSolver<Dtype>::ClipGradients() {
               << ") by scale factor " << scale;
     for (Blob<Dtype>* p : this->net_->learnable_params()) p->scale_diff(scale);
   }
-}
-
-template <typename Dtype>
-kernels::PrepareGradient<Dtype> SGDSolver<Dtype>::prepare(int param_id) {
-  Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  const Dtype decay = this->param_.weight_decay() * this->net_->params_weight_decay()[param_id];
-  const Dtype scale = Dtype(1) / this->param_.iter_size();
-  const bool l1 = this->param_.regularization_type() == "L1";
-  return kernels::PrepareGradient<Dtype>{diff_of(p), data_of(p), scale, decay, l1};
-}
-
-template <typename Dtype>
-void SGDSolver<Dtype>::ComputeUpdateValue(int param_id, Dtype rate) {
-  Blob<Dtype>* p = this->net_->learnable_params()[param_id];
-  RunUpdate(param_id, kernels::SGDUpdate<Dtype>{diff_of(p), hist(0, param_id),
-                                                Dtype(this->param_.momentum()),
-                                                local_rate(param_id, rate)});
 }
 
 template <typename Dtype>

@@ -65,10 +65,6 @@ bool LMDBReader::Next() {
   return valid_;
 }
 
-void LMDBReader::NextWrap() {
-  if (!Next()) SeekToFirst();
-}
-
 std::string LMDBReader::key() const {
   return std::string(static_cast<const char*>(key_.mv_data), key_.mv_size);
 }

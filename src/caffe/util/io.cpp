@@ -1,5 +1,7 @@
 #include "caffe/util/io.hpp"
 
+#include <cstdio>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,7 +53,55 @@ bool FileExists(const std::string& filename) {
   return stat(filename.c_str(), &st) == 0;
 }
 
+namespace {
+
+// Length of the UTF-8 sequence starting at s[i] (1-4), or 0 when it is not valid UTF-8
+// (a stray continuation byte, a truncated or overlong sequence, a surrogate, > U+10FFFF).
+size_t utf8_sequence_length(const std::string& s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned min_code;
+  unsigned code;
+  if ((c & 0xE0) == 0xC0) { n = 2; code = c & 0x1F; min_code = 0x80; }
+  else if ((c & 0xF0) == 0xE0) { n = 3; code = c & 0x0F; min_code = 0x800; }
+  else if ((c & 0xF8) == 0xF0) { n = 4; code = c & 0x07; min_code = 0x10000; }
+  else return 0;
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3F);
+  }
+  if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return n;
+}
+
+// Throws ParseError naming the line and column of the first byte that is not UTF-8.
+void check_utf8(const std::string& text, const std::string& origin) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const size_t n = utf8_sequence_length(text, i);
+    if (n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof(hex), "0x%02X", static_cast<unsigned char>(text[i]));
+      CAFFE_THROW_AS(ParseError, origin, ": line ", line, " column ", column,
+                     ": the text is not valid UTF-8 (byte ", hex, ")");
+    }
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += n;
+  }
+}
+
+}  // namespace
+
 void ParseProtoFromText(const std::string& text, Message* proto, const std::string& origin) {
+  check_utf8(text, origin);
   google::protobuf::TextFormat::Parser parser;
   CollectErrors errors;
   parser.RecordErrorsTo(&errors);

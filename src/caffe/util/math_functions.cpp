@@ -70,11 +70,6 @@ void caffe_set(int N, Dtype alpha, Dtype* X) {
 }
 
 template <typename Dtype>
-void caffe_add_scalar(int N, Dtype alpha, Dtype* X) {
-  for (int i = 0; i < N; ++i) X[i] += alpha;
-}
-
-template <typename Dtype>
 void caffe_scal(int N, Dtype alpha, Dtype* X) {
   for (int i = 0; i < N; ++i) X[i] *= alpha;
 }
@@ -84,47 +79,13 @@ void caffe_cpu_scale(int n, Dtype alpha, const Dtype* x, Dtype* y) {
   for (int i = 0; i < n; ++i) y[i] = alpha * x[i];
 }
 
-#define ELEMENTWISE_UNARY(name, expr)                       \
-  template <typename Dtype>                                 \
-  void name(int n, const Dtype* a, Dtype* y) {              \
-    for (int i = 0; i < n; ++i) y[i] = (expr);              \
-  }
-ELEMENTWISE_UNARY(caffe_sqr, a[i] * a[i])
-ELEMENTWISE_UNARY(caffe_sqrt, std::sqrt(a[i]))
-ELEMENTWISE_UNARY(caffe_exp, std::exp(a[i]))
-ELEMENTWISE_UNARY(caffe_log, std::log(a[i]))
-ELEMENTWISE_UNARY(caffe_abs, std::fabs(a[i]))
-ELEMENTWISE_UNARY(caffe_cpu_sign, Dtype((Dtype(0) < a[i]) - (a[i] < Dtype(0))))
-#undef ELEMENTWISE_UNARY
-
-#define ELEMENTWISE_BINARY(name, op)                                \
-  template <typename Dtype>                                         \
-  void name(int n, const Dtype* a, const Dtype* b, Dtype* y) {      \
-    for (int i = 0; i < n; ++i) y[i] = a[i] op b[i];                \
-  }
-ELEMENTWISE_BINARY(caffe_add, +)
-ELEMENTWISE_BINARY(caffe_sub, -)
-ELEMENTWISE_BINARY(caffe_mul, *)
-ELEMENTWISE_BINARY(caffe_div, /)
-#undef ELEMENTWISE_BINARY
-
-template <typename Dtype>
-void caffe_powx(int n, const Dtype* a, Dtype b, Dtype* y) {
-  for (int i = 0; i < n; ++i) y[i] = std::pow(a[i], b);
-}
-
-template <typename Dtype>
-Dtype caffe_cpu_strided_dot(int n, const Dtype* x, int incx, const Dtype* y, int incy) {
-  if constexpr (std::is_same<Dtype, float>::value) {
-    return cblas_sdot(n, x, incx, y, incy);
-  } else {
-    return cblas_ddot(n, x, incx, y, incy);
-  }
-}
-
 template <typename Dtype>
 Dtype caffe_cpu_dot(int n, const Dtype* x, const Dtype* y) {
-  return caffe_cpu_strided_dot(n, x, 1, y, 1);
+  if constexpr (std::is_same<Dtype, float>::value) {
+    return cblas_sdot(n, x, 1, y, 1);
+  } else {
+    return cblas_ddot(n, x, 1, y, 1);
+  }
 }
 
 template <typename Dtype>
@@ -167,24 +128,10 @@ void caffe_rng_bernoulli(int n, Dtype p, unsigned int* r) {
 unsigned int caffe_rng_rand() { return static_cast<unsigned int>(Caffe::rng()()); }
 
 #define INSTANTIATE_MATH(Dtype)                                                             \
-  template void caffe_cpu_axpby<Dtype>(int, Dtype, const Dtype*, Dtype, Dtype*);          \
   template void caffe_copy<Dtype>(int, const Dtype*, Dtype*);                             \
   template void caffe_set<Dtype>(int, Dtype, Dtype*);                                     \
-  template void caffe_add_scalar<Dtype>(int, Dtype, Dtype*);                              \
   template void caffe_scal<Dtype>(int, Dtype, Dtype*);                                    \
   template void caffe_cpu_scale<Dtype>(int, Dtype, const Dtype*, Dtype*);                 \
-  template void caffe_sqr<Dtype>(int, const Dtype*, Dtype*);                              \
-  template void caffe_sqrt<Dtype>(int, const Dtype*, Dtype*);                             \
-  template void caffe_exp<Dtype>(int, const Dtype*, Dtype*);                              \
-  template void caffe_log<Dtype>(int, const Dtype*, Dtype*);                              \
-  template void caffe_abs<Dtype>(int, const Dtype*, Dtype*);                              \
-  template void caffe_cpu_sign<Dtype>(int, const Dtype*, Dtype*);                         \
-  template void caffe_add<Dtype>(int, const Dtype*, const Dtype*, Dtype*);                \
-  template void caffe_sub<Dtype>(int, const Dtype*, const Dtype*, Dtype*);                \
-  template void caffe_mul<Dtype>(int, const Dtype*, const Dtype*, Dtype*);                \
-  template void caffe_div<Dtype>(int, const Dtype*, const Dtype*, Dtype*);                \
-  template void caffe_powx<Dtype>(int, const Dtype*, Dtype, Dtype*);                      \
-  template Dtype caffe_cpu_strided_dot<Dtype>(int, const Dtype*, int, const Dtype*, int); \
   template Dtype caffe_cpu_dot<Dtype>(int, const Dtype*, const Dtype*);                   \
   template Dtype caffe_cpu_asum<Dtype>(int, const Dtype*);                                \
   template void caffe_rng_uniform<Dtype>(int, Dtype, Dtype, Dtype*);                      \

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "caffe/syncedmem.hpp"
 #include "caffe/util/math_functions.hpp"
 #include "caffe/util/parallel.cuh"
 
@@ -74,20 +75,12 @@ void caffe_gpu_memcpy(size_t N, const void* X, void* Y) {
 }
 
 template <typename Dtype>
-void caffe_gpu_axpby(int N, Dtype alpha, const Dtype* X, Dtype beta, Dtype* Y) {
-  gpu_for(N, [=] __device__(int64_t i) { Y[i] = alpha * X[i] + beta * Y[i]; });
-}
-template <typename Dtype>
 void caffe_gpu_set(int N, Dtype alpha, Dtype* X) {
   if (alpha == 0) {
     CUDA_CHECK(cudaMemset(X, 0, sizeof(Dtype) * N));
     return;
   }
   gpu_for(N, [=] __device__(int64_t i) { X[i] = alpha; });
-}
-template <typename Dtype>
-void caffe_gpu_add_scalar(int N, Dtype alpha, Dtype* X) {
-  gpu_for(N, [=] __device__(int64_t i) { X[i] += alpha; });
 }
 template <typename Dtype>
 void caffe_gpu_scal(int N, Dtype alpha, Dtype* X) {
@@ -97,88 +90,41 @@ template <typename Dtype>
 void caffe_gpu_scale(int n, Dtype alpha, const Dtype* x, Dtype* y) {
   gpu_for(n, [=] __device__(int64_t i) { y[i] = alpha * x[i]; });
 }
-template <typename Dtype>
-void caffe_gpu_add(int n, const Dtype* a, const Dtype* b, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = a[i] + b[i]; });
-}
-template <typename Dtype>
-void caffe_gpu_sub(int n, const Dtype* a, const Dtype* b, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = a[i] - b[i]; });
-}
-template <typename Dtype>
-void caffe_gpu_mul(int n, const Dtype* a, const Dtype* b, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = a[i] * b[i]; });
-}
-template <typename Dtype>
-void caffe_gpu_div(int n, const Dtype* a, const Dtype* b, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = a[i] / b[i]; });
-}
-template <typename Dtype>
-void caffe_gpu_abs(int n, const Dtype* a, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = fabs(a[i]); });
-}
-template <typename Dtype>
-void caffe_gpu_exp(int n, const Dtype* a, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = exp(a[i]); });
-}
-template <typename Dtype>
-void caffe_gpu_log(int n, const Dtype* a, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = log(a[i]); });
-}
-template <typename Dtype>
-void caffe_gpu_powx(int n, const Dtype* a, Dtype b, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = pow(a[i], b); });
-}
-template <typename Dtype>
-void caffe_gpu_sqrt(int n, const Dtype* a, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = sqrt(a[i]); });
-}
-template <typename Dtype>
-void caffe_gpu_sign(int n, const Dtype* x, Dtype* y) {
-  gpu_for(n, [=] __device__(int64_t i) { y[i] = Dtype((Dtype(0) < x[i]) - (x[i] < Dtype(0))); });
-}
 
 void caffe_gpu_rng_uniform(int n, unsigned int* r) {
   CURAND_CHECK(curandGenerate(Caffe::curand_generator(), r, n));
 }
-template <>
-void caffe_gpu_rng_uniform<float>(int n, float a, float b, float* r) {
-  CURAND_CHECK(curandGenerateUniform(Caffe::curand_generator(), r, n));
-  // cuRAND draws from (0, 1]; map it onto the requested range.
-  float range = b - a;
-  gpu_for(n, [=] __device__(int64_t i) { r[i] = r[i] * range + a; });
+// cuRAND's normal generators produce values in pairs (Box-Muller) and refuse an odd
+// count: an odd n draws n - 1 in place and the last value through a two-element buffer.
+template <typename Dtype, typename Generate>
+static void gpu_gaussian_any_count(int n, Dtype* r, Generate generate) {
+  if (n <= 0) return;
+  const int even = n - n % 2;
+  if (even > 0) CURAND_CHECK(generate(r, even));
+  if (even == n) return;
+  SyncedMemory pair(2 * sizeof(Dtype));
+  Dtype* tail = static_cast<Dtype*>(pair.mutable_gpu_data());
+  CURAND_CHECK(generate(tail, 2));
+  caffe_gpu_memcpy(sizeof(Dtype), tail, r + even);
 }
-template <>
-void caffe_gpu_rng_uniform<double>(int n, double a, double b, double* r) {
-  CURAND_CHECK(curandGenerateUniformDouble(Caffe::curand_generator(), r, n));
-  double range = b - a;
-  gpu_for(n, [=] __device__(int64_t i) { r[i] = r[i] * range + a; });
-}
+
 template <>
 void caffe_gpu_rng_gaussian<float>(int n, float mu, float sigma, float* r) {
-  CURAND_CHECK(curandGenerateNormal(Caffe::curand_generator(), r, n, mu, sigma));
+  gpu_gaussian_any_count(n, r, [&](float* out, int count) {
+    return curandGenerateNormal(Caffe::curand_generator(), out, count, mu, sigma);
+  });
 }
 template <>
 void caffe_gpu_rng_gaussian<double>(int n, double mu, double sigma, double* r) {
-  CURAND_CHECK(curandGenerateNormalDouble(Caffe::curand_generator(), r, n, mu, sigma));
+  gpu_gaussian_any_count(n, r, [&](double* out, int count) {
+    return curandGenerateNormalDouble(Caffe::curand_generator(), out, count, mu, sigma);
+  });
 }
 
 #define INSTANTIATE_GPU_MATH(Dtype)                                                \
-  template void caffe_gpu_axpby<Dtype>(int, Dtype, const Dtype*, Dtype, Dtype*);  \
   template void caffe_gpu_set<Dtype>(int, Dtype, Dtype*);                         \
-  template void caffe_gpu_add_scalar<Dtype>(int, Dtype, Dtype*);                  \
   template void caffe_gpu_scal<Dtype>(int, Dtype, Dtype*);                        \
-  template void caffe_gpu_scale<Dtype>(int, Dtype, const Dtype*, Dtype*);         \
-  template void caffe_gpu_add<Dtype>(int, const Dtype*, const Dtype*, Dtype*);    \
-  template void caffe_gpu_sub<Dtype>(int, const Dtype*, const Dtype*, Dtype*);    \
-  template void caffe_gpu_mul<Dtype>(int, const Dtype*, const Dtype*, Dtype*);    \
-  template void caffe_gpu_div<Dtype>(int, const Dtype*, const Dtype*, Dtype*);    \
-  template void caffe_gpu_abs<Dtype>(int, const Dtype*, Dtype*);                  \
-  template void caffe_gpu_exp<Dtype>(int, const Dtype*, Dtype*);                  \
-  template void caffe_gpu_log<Dtype>(int, const Dtype*, Dtype*);                  \
-  template void caffe_gpu_powx<Dtype>(int, const Dtype*, Dtype, Dtype*);          \
-  template void caffe_gpu_sqrt<Dtype>(int, const Dtype*, Dtype*);                 \
-  template void caffe_gpu_sign<Dtype>(int, const Dtype*, Dtype*);
+  template void caffe_gpu_scale<Dtype>(int, Dtype, const Dtype*, Dtype*);
 INSTANTIATE_GPU_MATH(float)
 INSTANTIATE_GPU_MATH(double)
 template void caffe_gpu_set<int>(int, int, int*);
