@@ -236,6 +236,45 @@ def test_draw_rotate_classify_save_reload(tmp_path, browser):
                  and driver.execute_script("return document.body.dataset.saved") == 'true',
                  'the undo to be saved and the error bar to go')
         assert read_rows(csv_path)[1] == rows
+
+        # 7. move the box by dragging its inside, then widen it with the handle in the
+        # middle of its right edge (the left edge stays); undo both, redo one
+        def saved_box():
+            wait_for(driver, lambda: driver.execute_script(
+                "return document.body.dataset.saved") == 'true', 'the change to be saved')
+            return read_rows(csv_path)[1][0]
+
+        start = tuple(round(v) for v in centre)
+        shift = (41, -23)
+        drag(driver, [start, (start[0] + 20, start[1] - 10), (start[0] + shift[0],
+                                                              start[1] + shift[1])])
+        moved_row = saved_box()
+        assert moved_row['cx'] == pytest.approx(row['cx'] + shift[0] / scale, abs=0.02)
+        assert moved_row['cy'] == pytest.approx(row['cy'] + shift[1] / scale, abs=0.02)
+        assert (moved_row['width'], moved_row['height'], moved_row['angle_degrees']) == \
+            (row['width'], row['height'], row['angle_degrees'])
+
+        a = math.radians(moved_row['angle_degrees'])
+        u = (math.cos(a), -math.sin(a))                  # along the width, on screen
+        c = to_screen(moved_row['cx'], moved_row['cy'])
+        half = moved_row['width'] / 2 * scale
+        grab = (round(c[0] + half * u[0]), round(c[1] + half * u[1]))
+        end = (grab[0] + round(35 * u[0]) + 3, grab[1] + round(35 * u[1]))
+        drag(driver, [grab, end])
+        along = ((end[0] - c[0]) * u[0] + (end[1] - c[1]) * u[1]) / scale   # image pixels
+        width = along + moved_row['width'] / 2
+        grown = (width - moved_row['width']) / 2
+        resized = saved_box()
+        assert resized['width'] == pytest.approx(width, abs=0.02)
+        assert resized['height'] == moved_row['height']
+        assert resized['cx'] == pytest.approx(moved_row['cx'] + grown * math.cos(a), abs=0.02)
+        assert resized['cy'] == pytest.approx(moved_row['cy'] - grown * math.sin(a), abs=0.02)
+
+        press(driver, 'z', Keys.CONTROL)
+        press(driver, 'z', Keys.CONTROL)
+        assert saved_box() == row
+        press(driver, 'y', Keys.CONTROL)
+        assert saved_box() == moved_row
     finally:
         srv.close()
     print(f'\nannotation page screenshot: {screenshot} '
