@@ -270,6 +270,7 @@ class Store:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = 'annotate/1'
+    timeout = 60           # seconds a connection may stall (e.g. a body shorter than declared)
 
     def log_message(self, format, *args):    # requests are not logged; errors are
         if getattr(self.server, 'verbose', False):
