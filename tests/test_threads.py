@@ -4,7 +4,6 @@ them one after the other gives; two threads sharing one net or one solver take t
 computes under a lock; a solver iteration is one turn) instead of corrupting its buffers."""
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 
@@ -100,12 +99,12 @@ layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "t" top: "loss" }
 """
 
 
-def write_solver(folder, seed, net_text=TRAIN_NET, extra=''):
+def write_solver(folder, seed, net_text=TRAIN_NET):
     (folder / f'net{seed}.prototxt').write_text(net_text)
     path = folder / f'solver{seed}.prototxt'
     path.write_text(f'net: "{folder}/net{seed}.prototxt"\nbase_lr: 0.01\nmomentum: 0.9\n'
                     f'lr_policy: "fixed"\nmax_iter: 1000\ndisplay: 0\nsnapshot: 0\n'
-                    f'random_seed: {seed}\n{extra}')
+                    f'random_seed: {seed}\n')
     return str(path)
 
 
@@ -119,7 +118,7 @@ def own_work(solver_file, seed, intervals, record):
     caffe is appended to `intervals`. Returns the final weights, output and input gradient."""
     caffe.set_mode_cpu()  # the mode is per thread, as in Caffe
     solver = caffe.get_solver(solver_file)  # seeds this thread's RNG (random_seed)
-    net = make_net(seed)
+    net = make_net(seed)  # and so does this (with the same seed)
     for _ in range(30):
         t0 = time.perf_counter()
         solver.step(1)
