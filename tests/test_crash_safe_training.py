@@ -173,6 +173,15 @@ def test_stop_without_snapshot_after_train(tmp_path):
     assert states(tmp_path) == []
 
 
+def test_bad_effect_names(tmp_path):
+    setup_task(tmp_path)
+    for flag in ('sigint_effect', 'sighup_effect', 'sigterm_effect'):
+        result = subprocess.run([require_tool('caffe'), 'train', '-solver=solver.prototxt', f'-{flag}=pause'],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1
+        assert one_error_line(result.stderr) == f'caffe: -{flag}=pause: expected stop, snapshot or none'
+
+
 # --------------------------------------------------------------- snapshot writes that fail
 
 # 64x128 student and teacher weights: a .caffemodel and a .solverstate of about 67 KB each.
