@@ -265,7 +265,6 @@ template <typename Dtype>
 void SpatialTransformerLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
                                                  const vector<Blob<Dtype>*>& top) {
   const Geometry g = geom_;
-  const int k = spec_.k;
   const Dtype* params = bottom.size() > 1 ? bottom[1]->cpu_data() : nullptr;
   const Dtype* th = full_theta_cpu(params);
 
