@@ -18,12 +18,22 @@ GRID_Y = 65535          # samples of one backward launch
 
 
 def net_text(N, C, H, W, k, st_param, propagate_down_U=True):
-    pd = '' if propagate_down_U else 'propagate_down: false propagate_down: true'
-    return f'''name: "st" force_backward: true
+    """Input -> SpatialTransformer; with propagate_down_U false, theta comes from a Parameter
+    layer and V counts as a loss (so the layer still runs backward, for theta only) and U's
+    gradient is not asked for (force_backward would override propagate_down)."""
+    if propagate_down_U:
+        return f'''name: "st" force_backward: true
 layer {{ name: "in" type: "Input" top: "U" top: "theta"
   input_param {{ shape {{ dim: {N} dim: {C} dim: {H} dim: {W} }} shape {{ dim: {N} dim: {k} }} }} }}
-layer {{ name: "st" type: "SpatialTransformer" bottom: "U" bottom: "theta" top: "V" {pd}
+layer {{ name: "st" type: "SpatialTransformer" bottom: "U" bottom: "theta" top: "V"
   st_param {{ {st_param} }} }}
+'''
+    return f'''name: "st"
+layer {{ name: "in" type: "Input" top: "U"
+  input_param {{ shape {{ dim: {N} dim: {C} dim: {H} dim: {W} }} }} }}
+layer {{ name: "th" type: "Parameter" top: "theta" parameter_param {{ shape {{ dim: {N} dim: {k} }} }} }}
+layer {{ name: "st" type: "SpatialTransformer" bottom: "U" bottom: "theta" top: "V"
+  propagate_down: false propagate_down: true loss_weight: 1 st_param {{ {st_param} }} }}
 '''
 
 
@@ -71,7 +81,8 @@ def run(case, dtype, gpu):
     net = caffe.Net.from_string(net_text(N, C, H, W, K[kind], st_param, pd_U), caffe.TRAIN,
                                 dtype=dtype)
     net.blobs['U'].data[...] = rng.rand(N, C, H, W)
-    net.blobs['theta'].data[...] = theta_for(kind, rng, N)
+    theta = net.params['th'][0] if 'th' in net.params else net.blobs['theta']
+    theta.data[...] = theta_for(kind, rng, N)
     net.blobs['U'].diff[...] = 5.0  # stale values: must be overwritten or left alone
     if gpu:
         caffe.set_mode_gpu()
@@ -81,8 +92,7 @@ def run(case, dtype, gpu):
         net.backward()
     finally:
         caffe.set_mode_cpu()
-    return [net.blobs['V'].data.copy(), net.blobs['U'].diff.copy(),
-            net.blobs['theta'].diff.copy()]
+    return [net.blobs['V'].data.copy(), net.blobs['U'].diff.copy(), theta.diff.copy()]
 
 
 TOLERANCE = {np.float64: dict(rtol=1e-9, atol=1e-10), np.float32: dict(rtol=1e-3, atol=1e-4)}
@@ -108,3 +118,4 @@ def test_gpu_matches_cpu(case, dtype, deterministic):
         assert np.all(gpu[1] == 0)          # asked for, not computed: zero-filled
     if not case[9]:
         assert np.all(gpu[1] == 5.0)        # not asked for: left alone
+        assert np.any(gpu[2] != 0)          # while theta's gradient was computed
