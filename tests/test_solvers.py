@@ -47,9 +47,9 @@ def write_solver(tmp_path, bias_lr=2, **fields):
     return path
 
 
-def make_solver(tmp_path, cls=caffe.get_solver, bias_lr=2, **fields):
+def make_solver(tmp_path, cls=caffe.get_solver, bias_lr=2, dtype=np.float64, **fields):
     caffe.set_mode_cpu()
-    solver = cls(str(write_solver(tmp_path, bias_lr=bias_lr, **fields)), dtype=np.float64)
+    solver = cls(str(write_solver(tmp_path, bias_lr=bias_lr, **fields)), dtype=dtype)
     solver.net.blobs['x'].data[...] = X
     solver.net.blobs['y'].data[...] = Y
     return solver
@@ -325,6 +325,48 @@ def test_gpu_matches_cpu(tmp_path, kind):
         caffe.set_mode_cpu()
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+GPU_OPTIONS = {
+    'clip_gradients': dict(clip_gradients=0.05, momentum=0.9),
+    'iter_size': dict(iter_size=3, momentum=0.9),
+    'L1': dict(regularization_type='"L1"', weight_decay=0.03),
+    'all-Adam': dict(type='"Adam"', clip_gradients=0.1, iter_size=2, regularization_type='"L1"',
+                     weight_decay=0.01, momentum=0.9, momentum2=0.999, delta=1e-8),
+}
+
+
+@pytest.mark.skipif(not caffe.has_gpu(), reason='no GPU')
+@pytest.mark.parametrize('dtype', [np.float64, np.float32], ids=['float64', 'float32'])
+@pytest.mark.parametrize('options', sorted(GPU_OPTIONS))
+def test_gpu_solver_options_match_cpu(tmp_path, options, dtype):
+    """Gradient clipping (a norm over every parameter: a reduction on the device), gradients
+    accumulated over iter_size passes, L1 regularisation (the sign of each weight), on the
+    GPU in both precisions against the CPU."""
+    fields = GPU_OPTIONS[options]
+    results = []
+    for mode in ('cpu', 'gpu'):
+        solver = make_solver(tmp_path, dtype=dtype, **fields)
+        if mode == 'gpu':
+            caffe.set_mode_gpu()
+        try:
+            solver.step(4)
+        finally:
+            caffe.set_mode_cpu()
+        results.append(weights(solver))
+    tol = dict(rtol=1e-9, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, **tol)
+
+
+def test_gpu_solver_options_clip(tmp_path):
+    """The clip_gradients threshold above is below the test problem's gradient norm at the
+    start, so those comparisons do run the clipping code."""
+    solver = make_solver(tmp_path, **GPU_OPTIONS['clip_gradients'])
+    solver.net.forward()
+    solver.net.backward()
+    norm = np.sqrt(sum(np.sum(p.diff ** 2) for p in solver.net.params['ip']))
+    assert norm > 4 * GPU_OPTIONS['clip_gradients']['clip_gradients']
 
 
 def test_unwritable_snapshot_prefix(tmp_path):

@@ -31,6 +31,10 @@ DEFINE_string(engine, "",
               "Optional; the CPU engine of layers whose engine field is DEFAULT: CAFFE (portable "
               "passes) or DNNL (oneDNN, float nets; the default where the build has it). The "
               "CAFFE_ENGINE environment variable sets the same.");
+DEFINE_bool(deterministic, false,
+            "Optional; deterministic mode: passes that would add with GPU atomics in arrival "
+            "order (SpatialTransformer's gradient to U) add exactly in fixed point, so runs "
+            "repeat bit for bit (slower; see docs/design.md).");
 DEFINE_string(model, "", "The model definition protocol buffer text file.");
 DEFINE_string(phase, "", "Optional; network phase (TRAIN or TEST). Only used for 'time'.");
 DEFINE_int32(level, 0, "Optional; network level.");
@@ -346,6 +350,10 @@ int main(int argc, char** argv) {
   int status = 1;
   try {
     caffe::GlobalInit(&argc, &argv);
+    caffe::Caffe::set_deterministic(FLAGS_deterministic);
+    if (FLAGS_deterministic) {
+      LOG(INFO) << "Deterministic mode: GPU scatter-adds sum exactly in fixed point";
+    }
     if (!FLAGS_engine.empty()) {
       caffe::Caffe::set_default_cpu_engine(caffe::Caffe::parse_cpu_engine(FLAGS_engine));
     }

@@ -97,8 +97,10 @@ class Blob : public std::enable_shared_from_this<Blob<Dtype>> {
   // true when the newest copy is on the device, i.e. device math should be used.
   bool head_on_gpu(const shared_ptr<SyncedMemory>& mem) const;
 
-  shared_ptr<SyncedMemory> data_;
-  shared_ptr<SyncedMemory> diff_;
+  // Never null: a blob not yet shaped holds no values, like any other empty blob (layers
+  // reshape helper blobs only when their size changes, so at size 0 they may never do).
+  shared_ptr<SyncedMemory> data_ = std::make_shared<SyncedMemory>();
+  shared_ptr<SyncedMemory> diff_ = std::make_shared<SyncedMemory>();
   vector<int> shape_;
   int count_ = 0;
   size_t capacity_ = 0;

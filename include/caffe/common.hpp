@@ -56,8 +56,22 @@ class Caffe {
   static Brew mode() { return Get().mode_; }
   // Throws DeviceError when switching to GPU on a build or machine without one.
   static void set_mode(Brew mode);
+  // Selects this thread's CUDA device: always calls cudaSetDevice (the runtime's current
+  // device may have been changed behind Caffe's back), and releases this thread's cuBLAS
+  // handle, cuRAND generator and reduction workspace when the device changes, since they
+  // belong to the device they were made on. Memory already allocated stays on its device
+  // (SyncedMemory refuses to hand it to kernels while another device is current).
   static void set_device(int device_id);
   static int device() { return Get().device_; }
+
+  // Deterministic mode (process-wide, off by default): GPU passes that would otherwise add
+  // with atomics in whatever order the threads arrive -- SpatialTransformer's gradient
+  // to U -- sum exactly instead (128-bit fixed point, kernels/fixed_point.hpp), so that
+  // every run gives the same bits; the CPU passes do the same arithmetic. It costs 16 bytes
+  // of scratch per input element and about twice the backward time of that layer.
+  // Everything else is deterministic in either mode.
+  static bool deterministic();
+  static void set_deterministic(bool on);
   static void DeviceQuery();
   // Number of CUDA devices visible (0 in a CPU-only build or without a driver).
   static int DeviceCount();

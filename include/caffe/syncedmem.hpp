@@ -1,5 +1,13 @@
 // SyncedMemory: one buffer with a host copy and (in CUDA builds) a device copy,
 // copied lazily in whichever direction the next access needs.
+//
+// The device copy lives on the CUDA device that was current when it was allocated (or,
+// for set_gpu_data, the device of the memory given), and device() records it. While
+// another device is current, gpu_data() / mutable_gpu_data() refuse with DeviceError
+// naming both devices -- a kernel on one device must not be handed another's pointer
+// (that happens after Caffe::set_device(k) with a net already built, or in a thread that
+// never selected the net's device). Host access works from any current device: copies
+// and frees run on the memory's own device.
 #pragma once
 
 #include <cstddef>
@@ -27,11 +35,16 @@ class SyncedMemory {
   void set_gpu_data(void* data);
   SyncedHead head() const { return head_; }
   size_t size() const { return size_; }
+  // The CUDA device of the device copy; -1 while there is none.
+  int device() const { return device_; }
 
  private:
   void to_cpu();
   void to_gpu();
   void free_cpu();
+  void free_gpu() noexcept;
+  // Throws DeviceError unless the device copy (if any) is on the current device.
+  void check_device(const char* access) const;
 
   void* cpu_ptr_ = nullptr;
   void* gpu_ptr_ = nullptr;
@@ -39,6 +52,7 @@ class SyncedMemory {
   SyncedHead head_ = UNINITIALIZED;
   bool own_cpu_data_ = false;
   bool own_gpu_data_ = false;
+  int device_ = -1;
 };
 
 }  // namespace caffe

@@ -19,7 +19,8 @@ from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError,
                      set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,
                      cuda_built, device_count, layer_type_list, set_solver_count,
                      solver_count, set_solver_rank, solver_rank, has_nccl, dnnl_built,
-                     set_cpu_engine, cpu_engine, init_log, log, __version__)
+                     set_cpu_engine, cpu_engine, init_log, log, set_deterministic,
+                     deterministic, __version__)
 from .pycaffe import Net, Blob, Layer, CppLayer, upgrade_net_param
 from ._caffe import solver_type_list
 from .solver import (Solver, SGDSolver, NesterovSolver, AdaGradSolver, RMSPropSolver,
@@ -32,7 +33,8 @@ from .detector import Detector
 
 __all__ = ['TRAIN', 'TEST', 'Net', 'Blob', 'Layer', 'CppLayer', 'CaffeError', 'ParseError',
            'ShapeError', 'FileError', 'DeviceError', 'set_mode_cpu', 'set_mode_gpu',
-           'set_device', 'set_random_seed', 'has_gpu', 'cuda_built', 'device_count',
+           'set_device', 'set_deterministic', 'deterministic', 'set_random_seed', 'has_gpu',
+           'cuda_built', 'device_count',
            'dnnl_built', 'set_cpu_engine', 'cpu_engine', 'layer_type_list', 'io', 'layers',
            'params', 'NetSpec', 'to_proto', 'Solver', 'SGDSolver', 'NesterovSolver',
            'AdaGradSolver', 'RMSPropSolver', 'AdaDeltaSolver', 'AdamSolver', 'get_solver',

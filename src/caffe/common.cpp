@@ -151,16 +151,28 @@ void Caffe::set_device(int device_id) {
                    "): there are ", count, " CUDA devices on this machine");
 #ifdef USE_CUDA
   Caffe& c = Get();
-  if (c.device_ == device_id && c.cublas_) return;
-  c.ReleaseWorkspace();
+  if (c.device_ != device_id) {
+    // The handles and the workspace were made on the old device: release them there.
+    c.ReleaseWorkspace();
+    if (c.cublas_) cublasDestroy(c.cublas_);
+    if (c.curand_) curandDestroyGenerator(c.curand_);
+    c.cublas_ = nullptr;
+    c.curand_ = nullptr;
+  }
+  // Always: the runtime's current device is per thread and may differ from device_ (a
+  // new thread starts on device 0; other libraries in the process call cudaSetDevice).
   CUDA_CHECK(cudaSetDevice(device_id));
-  if (c.cublas_) cublasDestroy(c.cublas_);
-  if (c.curand_) curandDestroyGenerator(c.curand_);
-  c.cublas_ = nullptr;
-  c.curand_ = nullptr;
   c.device_ = device_id;
 #endif
 }
+
+namespace {
+std::atomic<bool> deterministic_flag{false};
+}  // namespace
+
+bool Caffe::deterministic() { return deterministic_flag.load(); }
+
+void Caffe::set_deterministic(bool on) { deterministic_flag.store(on); }
 
 void Caffe::set_random_seed(uint64_t seed) {
   Caffe& c = Get();

@@ -14,19 +14,76 @@ void* host_alloc(size_t size) {
   if (!ptr) CAFFE_THROW("out of host memory allocating ", size, " bytes");
   return ptr;
 }
+
+#ifdef USE_CUDA
+int current_device() {
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  return device;
+}
+
+// Makes `device` current for the guard's lifetime (no-op when it already is).
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device) {
+    const int current = current_device();
+    if (device >= 0 && device != current) {
+      CUDA_CHECK(cudaSetDevice(device));
+      previous_ = current;
+    }
+  }
+  ~DeviceGuard() {
+    if (previous_ >= 0 && cudaSetDevice(previous_) != cudaSuccess) cudaGetLastError();
+  }
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+
+ private:
+  int previous_ = -1;
+};
+#endif
 }  // namespace
 
 SyncedMemory::~SyncedMemory() {
   free_cpu();
-#ifdef USE_CUDA
-  if (gpu_ptr_ && own_gpu_data_) cudaFree(gpu_ptr_);
-#endif
+  free_gpu();
 }
 
 void SyncedMemory::free_cpu() {
   if (cpu_ptr_ && own_cpu_data_) std::free(cpu_ptr_);
   cpu_ptr_ = nullptr;
   own_cpu_data_ = false;
+}
+
+void SyncedMemory::free_gpu() noexcept {
+#ifdef USE_CUDA
+  if (gpu_ptr_ && own_gpu_data_) {
+    // Freed on its own device. Statuses are ignored (and cleared): at process exit the
+    // runtime may be unloading, and nothing can be reported from a destructor.
+    int current = -1;
+    const bool switch_device = cudaGetDevice(&current) == cudaSuccess && device_ >= 0 &&
+                               current != device_ && cudaSetDevice(device_) == cudaSuccess;
+    if (cudaFree(gpu_ptr_) != cudaSuccess) cudaGetLastError();
+    if (switch_device && cudaSetDevice(current) != cudaSuccess) cudaGetLastError();
+  }
+#endif
+  gpu_ptr_ = nullptr;
+  own_gpu_data_ = false;
+  device_ = -1;
+}
+
+void SyncedMemory::check_device(const char* access) const {
+#ifdef USE_CUDA
+  if (device_ < 0) return;
+  const int current = current_device();
+  CAFFE_ENFORCE_AS(DeviceError, current == device_, access, ": this memory (", size_,
+                   " bytes) was allocated on CUDA device ", device_, ", but device ", current,
+                   " is current in this thread; select device ", device_,
+                   " (caffe.set_device / Caffe::set_device) before using it, or build the "
+                   "net again after changing device");
+#else
+  (void)access;
+#endif
 }
 
 void SyncedMemory::to_cpu() {
@@ -39,12 +96,15 @@ void SyncedMemory::to_cpu() {
       break;
     case HEAD_AT_GPU:
 #ifdef USE_CUDA
+    {
       if (!cpu_ptr_) {
         cpu_ptr_ = host_alloc(size_);
         own_cpu_data_ = true;
       }
+      DeviceGuard on_its_device(device_);
       CUDA_CHECK(cudaMemcpy(cpu_ptr_, gpu_ptr_, size_, cudaMemcpyDeviceToHost));
       head_ = SYNCED;
+    }
 #else
       NO_GPU;
 #endif
@@ -57,18 +117,21 @@ void SyncedMemory::to_cpu() {
 
 void SyncedMemory::to_gpu() {
 #ifdef USE_CUDA
+  if (head_ == UNINITIALIZED || (head_ == HEAD_AT_CPU && !gpu_ptr_)) {
+    void* ptr = nullptr;
+    CUDA_CHECK(cudaMalloc(&ptr, size_ ? size_ : 1));
+    gpu_ptr_ = ptr;
+    own_gpu_data_ = true;
+    device_ = current_device();
+  } else {
+    check_device("device access to a blob");
+  }
   switch (head_) {
     case UNINITIALIZED:
-      CUDA_CHECK(cudaMalloc(&gpu_ptr_, size_ ? size_ : 1));
       CUDA_CHECK(cudaMemset(gpu_ptr_, 0, size_));
-      own_gpu_data_ = true;
       head_ = HEAD_AT_GPU;
       break;
     case HEAD_AT_CPU:
-      if (!gpu_ptr_) {
-        CUDA_CHECK(cudaMalloc(&gpu_ptr_, size_ ? size_ : 1));
-        own_gpu_data_ = true;
-      }
       CUDA_CHECK(cudaMemcpy(gpu_ptr_, cpu_ptr_, size_, cudaMemcpyHostToDevice));
       head_ = SYNCED;
       break;
@@ -114,8 +177,14 @@ void* SyncedMemory::mutable_gpu_data() {
 void SyncedMemory::set_gpu_data(void* data) {
 #ifdef USE_CUDA
   CAFFE_ASSERT(data != nullptr);
-  if (gpu_ptr_ && own_gpu_data_) cudaFree(gpu_ptr_);
+  cudaPointerAttributes attributes;
+  CUDA_CHECK(cudaPointerGetAttributes(&attributes, data));
+  CAFFE_ENFORCE_AS(DeviceError, attributes.type == cudaMemoryTypeDevice ||
+                   attributes.type == cudaMemoryTypeManaged,
+                   "set_gpu_data: the pointer given is not CUDA device memory");
+  free_gpu();
   gpu_ptr_ = data;
+  device_ = attributes.device;
   head_ = HEAD_AT_GPU;
   own_gpu_data_ = false;
 #else

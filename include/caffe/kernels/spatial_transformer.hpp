@@ -10,7 +10,10 @@
 //   V = bilinear_combine(U at the neighbours, weights)
 // and backward:
 //   dU[neighbour k] += w_k * dV;  g = sum_c dV * d(bilinear)/d(x_s, y_s)
-//   dtheta += accumulate_theta_grad(g, x_t, y_t);  dparams = theta_param_grad(dtheta)
+//   dtheta += accumulate_theta_grad(g, x_t, y_t) (in double partial sums, combined in a
+//   fixed order by finish_theta_grad);  dparams = theta_param_grad(dtheta)
+// In deterministic mode (Caffe::deterministic) the dU additions are exact fixed-point sums
+// (kernels/fixed_point.hpp), so their order does not matter.
 #pragma once
 
 #include <cmath>
@@ -179,6 +182,20 @@ template <typename Dtype, typename Acc>
 CAFFE_HOST_DEVICE void accumulate_theta_grad(Dtype gx, Dtype gy, Dtype xt, Dtype yt, Acc* dth) {
   dth[0] += gx * xt; dth[1] += gx * yt; dth[2] += gx;
   dth[3] += gy * xt; dth[4] += gy * yt; dth[5] += gy;
+}
+
+// dL/dtheta of one sample from `parts` partial sums (parts x 6 doubles, added in order,
+// then rounded once), and dL/dparams from it by the chain rule.
+template <typename Dtype>
+CAFFE_HOST_DEVICE void finish_theta_grad(const ThetaSpec<Dtype>& spec, const Dtype* p,
+                                         const double* partial, int parts, Dtype* dth,
+                                         Dtype* dp) {
+  for (int j = 0; j < 6; ++j) {
+    double sum = 0;
+    for (int part = 0; part < parts; ++part) sum += partial[6 * part + j];
+    dth[j] = static_cast<Dtype>(sum);
+  }
+  theta_param_grad(spec, p, dth, dp);
 }
 
 }  // namespace st

@@ -75,7 +75,12 @@ class BasePrefetchingDataLayer : public BaseDataLayer<Dtype> {
   void StopPrefetching();
 
  private:
-  void ThreadEntry(uint64_t seed);
+  struct ThreadContext {  // what the loading thread takes over from the one that made it
+    Caffe::Brew mode;
+    int device, solver_count, solver_rank;
+    uint64_t seed;
+  };
+  void ThreadEntry(ThreadContext context);
   std::vector<std::unique_ptr<Batch<Dtype>>> prefetch_;
   std::deque<Batch<Dtype>*> free_, full_;
   std::mutex mutex_;

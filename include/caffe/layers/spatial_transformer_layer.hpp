@@ -48,11 +48,25 @@
 // t23 -> t23 - t21/H_out - t22/W_out + 1/W.
 //
 // Memory: forward and backward need only N x 6 extra numbers (the full theta and its
-// gradient); per-pixel weights live in per-thread tiles (CPU) or registers (CUDA).
+// gradient); per-pixel weights live in per-thread tiles (CPU) or registers (CUDA). The GPU
+// backward keeps N x 6 doubles per block of partial theta gradients, and deterministic
+// mode 16 bytes per element of U (below); both are kept between passes.
+//
+// Summation. dL/dtheta adds every output pixel's contribution in double partial sums that
+// are combined in a fixed order, on both sides, so it repeats bit for bit. dL/dU scatters
+// each output pixel's gradient to its four source neighbours: the CPU adds them in a fixed
+// order; the GPU, by default, with float atomics (fast; the order of additions, and so the
+// last bits, vary between runs). With Caffe::set_deterministic(true) (pycaffe
+// caffe.set_deterministic(True)) both sides add the exact products in 128-bit fixed point
+// per channel plane (kernels/fixed_point.hpp) and round once: the same bits on every run,
+// at least as precise as adding in double, for about twice the backward time. A NaN or
+// infinite dV then makes its whole dU plane NaN.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "caffe/kernels/fixed_point.hpp"
 #include "caffe/kernels/spatial_transformer.hpp"
 #include "caffe/layer.hpp"
 #include "caffe/util/side.hpp"
@@ -95,6 +109,14 @@ class SpatialTransformerLayer : public Layer<Dtype> {
   const Dtype* full_theta_cpu(const Dtype* params);
   Blob<Dtype> theta_full_;   // N x 6: theta of every sample
   Blob<Dtype> dtheta_full_;  // N x 6: dL/dtheta before the chain rule to the parameters
+  // Scratch kept between passes, grown when a pass needs more: deterministic dU's
+  // fixed-point sums (one kernels::Fixed128 per element of U) and exponents (one int per
+  // plane); the GPU's per-block partial dL/dtheta (doubles).
+  std::shared_ptr<SyncedMemory> fixed_sums_, fixed_exponents_, theta_partials_;
+  static SyncedMemory* scratch(std::shared_ptr<SyncedMemory>* m, size_t bytes) {
+    if (!*m || (*m)->size() < bytes) *m = std::make_shared<SyncedMemory>(bytes);
+    return m->get();
+  }
 };
 
 }  // namespace caffe

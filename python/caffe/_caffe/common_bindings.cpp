@@ -73,6 +73,12 @@ void bind_common(py::module_& m) {
         "Run layers on the GPU; raises DeviceError without CUDA or a device.");
   m.def("set_device", &caffe::Caffe::set_device, py::arg("device_id"),
         "Select the CUDA device; raises DeviceError when it does not exist.");
+  m.def("set_deterministic", &caffe::Caffe::set_deterministic, py::arg("on"),
+        "Deterministic mode (process-wide, off by default): passes that would add with GPU "
+        "atomics in arrival order (SpatialTransformer's gradient to U) add exactly in fixed "
+        "point instead, so every run gives the same bits, at some cost in time and memory.");
+  m.def("deterministic", &caffe::Caffe::deterministic,
+        "True when deterministic mode is on (see set_deterministic).");
   m.def("set_random_seed", [](uint64_t seed) { caffe::Caffe::set_random_seed(seed); },
         py::arg("seed"), "Seed the generator used by fillers, dropout and shuffling.");
   m.def("has_gpu", [] { return caffe::Caffe::cuda_built() && caffe::Caffe::DeviceCount() > 0; },
@@ -167,6 +173,26 @@ void bind_common(py::module_& m) {
     NO_GPU;
 #endif
   }, py::arg("nbytes"));
+  // The CUDA runtime's current device of the calling thread, and a cudaSetDevice that
+  // bypasses Caffe (as another library in the process would): tests check that
+  // caffe.set_device always selects the device.
+  m.def("_cuda_current_device", [] {
+#ifdef USE_CUDA
+    int device = -1;
+    CUDA_CHECK(cudaGetDevice(&device));
+    return device;
+#else
+    NO_GPU;
+#endif
+  });
+  m.def("_cuda_set_device_raw", [](int device) {
+#ifdef USE_CUDA
+    CUDA_CHECK(cudaSetDevice(device));
+#else
+    (void)device;
+    NO_GPU;
+#endif
+  }, py::arg("device"));
   // One uniform draw from the host generator (tests check that seeding is reproducible).
   m.def("_host_rng_draw", [] { return caffe::caffe_rng_rand(); });
   m.attr("TRAIN") = static_cast<int>(caffe::TRAIN);

@@ -68,14 +68,28 @@ void BasePrefetchingDataLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bot
     free_.push_back(batch.get());
   }
   if (this->layer_param_.data_param().prefetch() == 0) return;  // synchronous loading
-  // The thread's own generator state comes from this thread's, so seeds repeat.
-  thread_ = std::thread(&BasePrefetchingDataLayer::ThreadEntry, this, Caffe::rng()());
+  // The loading thread works in this thread's context: its mode, its device (a new thread
+  // starts on CUDA device 0, whatever the net's device), its solver rank; and its own
+  // generator state comes from this thread's, so seeds repeat.
+  ThreadContext context;
+  context.mode = Caffe::mode();
+  context.device = Caffe::device();
+  context.solver_count = Caffe::solver_count();
+  context.solver_rank = Caffe::solver_rank();
+  context.seed = Caffe::rng()();
+  thread_ = std::thread(&BasePrefetchingDataLayer::ThreadEntry, this, context);
 }
 
 template <typename Dtype>
-void BasePrefetchingDataLayer<Dtype>::ThreadEntry(uint64_t seed) {
-  Caffe::set_random_seed(seed);
+void BasePrefetchingDataLayer<Dtype>::ThreadEntry(ThreadContext context) {
   try {
+    Caffe::set_random_seed(context.seed);
+    Caffe::set_solver_count(context.solver_count);
+    Caffe::set_solver_rank(context.solver_rank);
+    if (context.mode == Caffe::GPU) {
+      Caffe::set_device(context.device);
+      Caffe::set_mode(Caffe::GPU);
+    }
     while (true) {
       Batch<Dtype>* batch;
       {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/side.hpp"
 
 // The per-tile loops below are compiled twice on x86-64 with GCC: for AVX2/FMA (gathers,
 // 8 floats a vector) and for the baseline; the loader picks the one the CPU runs.
@@ -125,6 +126,21 @@ ST_CPU_CLONES void scatter_plane(const Tile<Dtype>& tile, int n, const Dtype* __
     dU[i1[q]] += w1[q] * d;
     dU[i2[q]] += w2[q] * d;
     dU[i3[q]] += w3[q] * d;
+  }
+}
+
+// Deterministic mode: the same scatter as exact fixed-point sums (kernels/fixed_point.hpp)
+// of the products, each computed exactly in double; e is the plane's exponent.
+template <typename Dtype>
+void scatter_plane_fixed(const Tile<Dtype>& tile, int n, const Dtype* __restrict dV,
+                         kernels::Fixed128* __restrict acc, int e) {
+  for (int k = 0; k < 4; ++k) {
+    const int* idx = tile.idx[k].data();
+    const Dtype* w = tile.w[k].data();
+    for (int q = 0; q < n; ++q) {
+      const double v = static_cast<double>(w[q]) * static_cast<double>(dV[q]);
+      if (v != 0) kernels::fixed_add(acc + idx[q], kernels::fixed_encode(v, e));
+    }
   }
 }
 
@@ -249,7 +265,6 @@ template <typename Dtype>
 void SpatialTransformerLayer<Dtype>::Forward_cpu(const vector<Blob<Dtype>*>& bottom,
                                                  const vector<Blob<Dtype>*>& top) {
   const Geometry g = geom_;
-  const int k = spec_.k;
   const Dtype* params = bottom.size() > 1 ? bottom[1]->cpu_data() : nullptr;
   const Dtype* th = full_theta_cpu(params);
 
@@ -295,6 +310,21 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
   const Dtype* U = bottom[0]->cpu_data();
   const Dtype* dV = top[0]->cpu_diff();
   Dtype* dU = do_dU ? bottom[0]->mutable_cpu_diff() : nullptr;
+  const int64_t plane_in = int64_t(g.H) * g.W, plane_out = int64_t(g.H_out) * g.W_out;
+  // Deterministic mode: dU as exact fixed-point sums, one exponent per (n, c) plane from
+  // the sum of |dV| over the plane (which bounds every partial sum into that plane).
+  const bool exact_dU = do_dU && Caffe::deterministic();
+  kernels::Fixed128* sums = nullptr;
+  int* exponents = nullptr;
+  if (exact_dU) {
+    exponents = static_cast<int*>(
+        scratch(&fixed_exponents_, sizeof(int) * size_t(g.N) * g.C)->mutable_cpu_data());
+    CpuSide::reduce<kernels::SumOp>(kernels::Segments::rows(int64_t(g.N) * g.C, plane_out),
+                                    kernels::Magnitude<Dtype>{dV},
+                                    kernels::StoreFixedExponent{exponents});
+    sums = static_cast<kernels::Fixed128*>(
+        scratch(&fixed_sums_, sizeof(kernels::Fixed128) * bottom[0]->count())->mutable_cpu_data());
+  }
   // Tasks: (sample, part). With dU, a part is a chunk of channels over all rows: the
   // tiles of a task run in order, so dU's scatter needs no atomics. Without dU, a part
   // is a band of rows over all channels. Parts exist to feed every thread when N is small.
@@ -304,7 +334,6 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
   const int want = g.N >= 2 * threads ? 1 : (2 * threads + g.N - 1) / g.N;
   const int parts = std::min(do_dU ? g.C : tiles, want);
   const int per_part = ((do_dU ? g.C : tiles) + parts - 1) / parts;
-  const int64_t plane_in = int64_t(g.H) * g.W, plane_out = int64_t(g.H_out) * g.W_out;
   const int64_t work = int64_t(g.N) * g.C * plane_out;
   std::vector<double> partial(size_t(g.N) * parts * 6, 0.0);
 #pragma omp parallel for schedule(dynamic, 1) if (work > 32768)
@@ -316,7 +345,12 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
     const int row_end = do_dU ? g.H_out : std::min(g.H_out, row_begin + per_part * rows);
     Tile<Dtype>& tile = Tile<Dtype>::local();
     tile.reserve(rows * g.W_out);
-    if (do_dU) std::fill(dU + (int64_t(n) * g.C + c0) * plane_in, dU + (int64_t(n) * g.C + c1) * plane_in, Dtype(0));
+    if (exact_dU) {
+      std::fill(sums + (int64_t(n) * g.C + c0) * plane_in,
+                sums + (int64_t(n) * g.C + c1) * plane_in, kernels::Fixed128{0, 0});
+    } else if (do_dU) {
+      std::fill(dU + (int64_t(n) * g.C + c0) * plane_in, dU + (int64_t(n) * g.C + c1) * plane_in, Dtype(0));
+    }
     double* acc = partial.data() + size_t(task) * 6;
     for (int r0 = row_begin; r0 < row_end; r0 += rows) {
       const int r1 = std::min(row_end, r0 + rows), npx = (r1 - r0) * g.W_out;
@@ -330,7 +364,11 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
       for (int c = c0; c < c1; ++c) {
         const int64_t nc = int64_t(n) * g.C + c;
         const Dtype* dVc = dV + nc * plane_out + int64_t(r0) * g.W_out;
-        if (do_dU) scatter_plane(tile, npx, dVc, dU + nc * plane_in);
+        if (exact_dU) {
+          scatter_plane_fixed(tile, npx, dVc, sums + nc * plane_in, exponents[nc]);
+        } else if (do_dU) {
+          scatter_plane(tile, npx, dVc, dU + nc * plane_in);
+        }
         if (do_dth) coord_grad_plane(tile, npx, U + nc * plane_in, dVc);
       }
       if (!do_dth) continue;
@@ -343,16 +381,15 @@ void SpatialTransformerLayer<Dtype>::Backward_cpu(const vector<Blob<Dtype>*>& to
       }
     }
   }
+  if (exact_dU) {
+    cpu_for(bottom[0]->count(), kernels::FixedToValue<Dtype>{sums, exponents, plane_in, dU}, 8);
+  }
   if (!do_dth) return;
   Dtype* dth = dtheta_full_.mutable_cpu_data();
   Dtype* dparams = bottom[1]->mutable_cpu_diff();
   for (int n = 0; n < g.N; ++n) {
-    for (int j = 0; j < 6; ++j) {
-      double sum = 0;
-      for (int part = 0; part < parts; ++part) sum += partial[(size_t(n) * parts + part) * 6 + j];
-      dth[6 * n + j] = static_cast<Dtype>(sum);
-    }
-    st::theta_param_grad(spec_, params + n * k, dth + 6 * n, dparams + n * k);
+    st::finish_theta_grad(spec_, params + n * k, partial.data() + size_t(n) * parts * 6, parts,
+                          dth + 6 * n, dparams + n * k);
   }
 }
 

@@ -60,19 +60,26 @@ struct StForward {
 };
 
 constexpr int kBackwardThreads = 256;
+// Blocks per launch the backward aims at (split over the samples): enough to fill a large
+// device; fewer per sample when there are many samples, so the partial sums stay small.
+constexpr int64_t kBackwardBlocksWanted = 4096;
 
-// Backward for the samples n_base + blockIdx.y: dU by atomics, dL/dtheta (6 per
-// sample) reduced over the block (warp shuffles, then shared memory) and added once
-// per block into dtheta.
+// Backward for the samples n_base + blockIdx.y, each over gridDim.x blocks. dU: float
+// atomics (dU non-null) or, in deterministic mode, exact fixed-point atomics into
+// dU_fixed with one exponent per plane. dL/dtheta: each thread adds its pixels' terms in
+// double, the block combines its threads in a fixed order (warp shuffles, then the warps
+// in turn) and writes 6 doubles to partial[(n * gridDim.x + blockIdx.x) * 6 + j];
+// st::finish_theta_grad adds a sample's blocks in order. So dL/dtheta repeats exactly.
 template <typename Dtype>
 __global__ void st_backward_kernel(StArgs<Dtype> a, int n_base, const Dtype* dV, Dtype* dU,
-                                   Dtype* dtheta) {
+                                   kernels::Fixed128* dU_fixed, const int* exponents,
+                                   double* partial) {
   const int n = n_base + blockIdx.y;
   const int64_t plane_out = int64_t(a.Ho) * a.Wo, plane_in = int64_t(a.H) * a.W;
   const int64_t items = plane_out * a.chunks;
   Dtype th[6];
   a.theta(n, th);
-  Dtype acc[6] = {0, 0, 0, 0, 0, 0};
+  double acc[6] = {0, 0, 0, 0, 0, 0};
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < items;
        i += int64_t(blockDim.x) * gridDim.x) {
     const int p = static_cast<int>(i % plane_out), chunk = static_cast<int>(i / plane_out);
@@ -90,8 +97,16 @@ __global__ void st_backward_kernel(StArgs<Dtype> a, int n_base, const Dtype* dV,
 #pragma unroll
         for (int k = 0; k < 4; ++k)
           if (S.w[k] != Dtype(0)) atomicAdd(dUc + S.idx[k], S.w[k] * d);
+      } else if (dU_fixed) {
+        kernels::Fixed128* sums = dU_fixed + nc * plane_in;
+        const int e = exponents[nc];
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+          const double v = static_cast<double>(S.w[k]) * static_cast<double>(d);
+          if (v != 0) kernels::fixed_atomic_add(sums + S.idx[k], kernels::fixed_encode(v, e));
+        }
       }
-      if (dtheta) {
+      if (partial) {
         const Dtype* Uc = a.U + nc * plane_in;
         const Dtype u0 = __ldg(Uc + S.idx[0]), u1 = __ldg(Uc + S.idx[1]);
         const Dtype u2 = __ldg(Uc + S.idx[2]), u3 = __ldg(Uc + S.idx[3]);
@@ -99,10 +114,13 @@ __global__ void st_backward_kernel(StArgs<Dtype> a, int n_base, const Dtype* dV,
         gy += d * st::bilinear_combine(u0, u1, u2, u3, S.wy[0], S.wy[1], S.wy[2], S.wy[3]);
       }
     }
-    if (dtheta) st::accumulate_theta_grad(gx, gy, xt, yt, acc);
+    if (partial) {
+      st::accumulate_theta_grad(static_cast<double>(gx), static_cast<double>(gy),
+                                static_cast<double>(xt), static_cast<double>(yt), acc);
+    }
   }
-  if (!dtheta) return;
-  __shared__ Dtype warp_sums[kBackwardThreads / 32][6];
+  if (!partial) return;
+  __shared__ double warp_sums[kBackwardThreads / 32][6];
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
 #pragma unroll
   for (int j = 0; j < 6; ++j) {
@@ -111,21 +129,24 @@ __global__ void st_backward_kernel(StArgs<Dtype> a, int n_base, const Dtype* dV,
   }
   __syncthreads();
   if (threadIdx.x < 6) {
-    Dtype sum = 0;
+    double sum = 0;
     for (int w = 0; w < kBackwardThreads / 32; ++w) sum += warp_sums[w][threadIdx.x];
-    atomicAdd(dtheta + 6 * n + threadIdx.x, sum);
+    partial[(int64_t(n) * gridDim.x + blockIdx.x) * 6 + threadIdx.x] = sum;
   }
 }
 
-// dL/dparams from dL/dtheta, one sample per index.
+// dL/dtheta of sample n from its blocks' partial sums, then dL/dparams.
 template <typename Dtype>
-struct StParamGrad {
+struct StThetaFinish {
   st::ThetaSpec<Dtype> spec;
   const Dtype* params;
-  const Dtype* dtheta;
+  const double* partial;
+  int parts;
+  Dtype* dtheta;
   Dtype* dparams;
   CAFFE_DEVICE void operator()(int64_t n) const {
-    st::theta_param_grad(spec, params + n * spec.k, dtheta + 6 * n, dparams + n * spec.k);
+    st::finish_theta_grad(spec, params + n * spec.k, partial + n * parts * 6, parts,
+                          dtheta + 6 * n, dparams + n * spec.k);
   }
 };
 
@@ -166,25 +187,51 @@ void SpatialTransformerLayer<Dtype>::Backward_gpu(const vector<Blob<Dtype>*>& to
   const Geometry g = geom_;
   const bool do_dU = propagate_down[0] && to_compute_dU_;
   const bool do_dth = bottom.size() > 1 && propagate_down[1] && spec_.k > 0;
-  if (propagate_down[0]) caffe_gpu_set(bottom[0]->count(), Dtype(0), bottom[0]->mutable_gpu_diff());
+  const bool exact_dU = do_dU && Caffe::deterministic();
+  // The float atomics add into dU, and without to_compute_dU it stays zero.
+  if (propagate_down[0] && !exact_dU) {
+    caffe_gpu_set(bottom[0]->count(), Dtype(0), bottom[0]->mutable_gpu_diff());
+  }
   if (!do_dU && !do_dth) return;
   const Dtype* params = bottom.size() > 1 ? bottom[1]->gpu_data() : nullptr;
   const StArgs<Dtype> a = make_args(spec_, params, bottom[0]->gpu_data(), g.C, g.H, g.W,
                                     g.H_out, g.W_out, g.N, g.align_corners, g.border);
-  Dtype* dU = do_dU ? bottom[0]->mutable_gpu_diff() : nullptr;
-  Dtype* dth = do_dth ? dtheta_full_.mutable_gpu_data() : nullptr;
-  if (do_dth) caffe_gpu_set(dtheta_full_.count(), Dtype(0), dth);
-  const int64_t items = int64_t(g.H_out) * g.W_out * a.chunks;
-  const int blocks_x = static_cast<int>(std::min<int64_t>(
-      (items + kBackwardThreads - 1) / kBackwardThreads, 4096));
+  const Dtype* dV = top[0]->gpu_diff();
+  const int64_t plane_in = int64_t(g.H) * g.W, plane_out = int64_t(g.H_out) * g.W_out;
+  const int64_t count = bottom[0]->count();
+  Dtype* dU = do_dU && !exact_dU ? bottom[0]->mutable_gpu_diff() : nullptr;
+  kernels::Fixed128* sums = nullptr;
+  int* exponents = nullptr;
+  if (exact_dU) {
+    exponents = static_cast<int*>(
+        scratch(&fixed_exponents_, sizeof(int) * size_t(g.N) * g.C)->mutable_gpu_data());
+    GpuSide::reduce<kernels::SumOp>(kernels::Segments::rows(int64_t(g.N) * g.C, plane_out),
+                                    kernels::Magnitude<Dtype>{dV},
+                                    kernels::StoreFixedExponent{exponents});
+    sums = static_cast<kernels::Fixed128*>(
+        scratch(&fixed_sums_, sizeof(kernels::Fixed128) * count)->mutable_gpu_data());
+    CUDA_CHECK(cudaMemset(sums, 0, sizeof(kernels::Fixed128) * count));
+  }
+  const int64_t items = plane_out * a.chunks;
+  const int blocks_x = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(
+      (items + kBackwardThreads - 1) / kBackwardThreads,
+      (kBackwardBlocksWanted + g.N - 1) / g.N)));
+  double* partial = do_dth
+      ? static_cast<double*>(scratch(&theta_partials_, sizeof(double) * 6 * size_t(g.N) * blocks_x)
+                                 ->mutable_gpu_data())
+      : nullptr;
   for (int n0 = 0; n0 < g.N; n0 += 65535) {
     const dim3 grid(blocks_x, std::min(65535, g.N - n0));
-    st_backward_kernel<Dtype><<<grid, kBackwardThreads>>>(a, n0, top[0]->gpu_diff(), dU, dth);
+    st_backward_kernel<Dtype><<<grid, kBackwardThreads>>>(a, n0, dV, dU, sums, exponents, partial);
     CUDA_POST_KERNEL_CHECK;
   }
+  if (exact_dU) {
+    gpu_for(count, kernels::FixedToValue<Dtype>{sums, exponents, plane_in,
+                                                bottom[0]->mutable_gpu_diff()});
+  }
   if (!do_dth) return;
-  StParamGrad<Dtype> pg{spec_, params, dth, bottom[1]->mutable_gpu_diff()};
-  gpu_for(g.N, pg);
+  gpu_for(g.N, StThetaFinish<Dtype>{spec_, params, partial, blocks_x,
+                                    dtheta_full_.mutable_gpu_data(), bottom[1]->mutable_gpu_diff()});
 }
 
 INSTANTIATE_LAYER_GPU_PASSES(SpatialTransformerLayer);
