@@ -192,9 +192,10 @@ def test_embed_sizes():
 
 
 def test_spp_on_a_tall_input():
-    # An empty batch of 2147483646-row images: the level-2 kernel arithmetic overflows an int
+    # An empty batch of 2147483646-row images: the pooling arithmetic (input + pads +
+    # stride, the stride being as large as the input at level 0) would overflow an int
     with pytest.raises(caffe.ShapeError, match=r"'spp' \(SPP\): the input 2147483646x1 is too "
-                                               r"large for pyramid level 2"):
+                                               r"large for pyramid level 0"):
         build(input_layer([(0, 1, 2147483646, 1)]) + '''layer { name: "spp" type: "SPP"
             bottom: "x0" top: "y" spp_param { pyramid_height: 3 } }''')
 
@@ -296,8 +297,9 @@ CHILD = textwrap.dedent(r'''
         else:
             print(label, 'no error')
 
-    # A long prototxt to parse later: about 40 MiB of protobuf objects from 0.3 MiB of text.
-    many_layers = 'name: "n"\n' + 'layer { }\n' * 50000
+    # A long definition to parse later: 10 MiB of text, several hundred bytes of protobuf
+    # objects per 10-byte `layer { }` (made before the limit: Python needs its memory too).
+    many_layers = 'name: "n"\n' + 'layer { }\n' * 1000000
     headroom = 256 << 20
     limit = vm_size() + headroom
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
@@ -314,7 +316,7 @@ CHILD = textwrap.dedent(r'''
     attempt('dummy', lambda: net(f'layer {{ name: "d" type: "DummyData" top: "y" '
         f'dummy_data_param {{ shape {{ dim: {size} }} }} }}'))
     # protobuf's objects for a long definition: std::bad_alloc
-    attempt('parse', lambda: net(many_layers * 40))
+    attempt('parse', lambda: net(many_layers))
     x = np.arange(64, dtype=np.float32).reshape(1, 64)
     small = net(inputs + 'layer { name: "s" type: "Power" bottom: "x" top: "y" '
                 'power_param { shift: 1 } }')
@@ -336,3 +338,19 @@ def test_failed_allocations_are_memory_errors(tmp_path):
                                      "allocating"), lines
     assert lines['parse'].startswith('MemoryError out of memory (std::bad_alloc)'), lines
     assert lines['still'] == 'works True', lines
+
+
+@needs_plain_build
+def test_caffe_command_out_of_memory_is_one_line(tmp_path):
+    """std::bad_alloc in the caffe command (protobuf's objects for a long definition, under a
+    700 MiB address-space limit): one line and status 1, not an abort."""
+    caffe_bin = require_tool('caffe')
+    (tmp_path / 'long.prototxt').write_text('name: "n"\n' + 'layer { }\n' * 600000)
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (700 << 20, resource.RLIM_INFINITY))
+
+    result = subprocess.run([caffe_bin, 'time', '-model', 'long.prototxt'], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120, preexec_fn=limit,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert_one_line_error(result, 'caffe: out of memory (std::bad_alloc)')

@@ -44,7 +44,13 @@ void Blob<Dtype>::Reshape(const vector<int>& shape) {
   for (int d : shape) count *= d;
   shape_ = shape;
   count_ = static_cast<int>(count);
-  if (static_cast<size_t>(count_) > capacity_ || !data_) {
+  // Memory is reallocated when the blob grows; also when it shrinks while neither buffer
+  // was ever used (so nothing is allocated yet), so that a shape tried and given up, e.g.
+  // one refused as too large for memory, is not kept as the blob's capacity.
+  const bool unused = data_ && data_->head() == SyncedMemory::UNINITIALIZED &&
+                      diff_->head() == SyncedMemory::UNINITIALIZED;
+  if (static_cast<size_t>(count_) > capacity_ || !data_ ||
+      (unused && data_->size() > static_cast<size_t>(count_) * sizeof(Dtype))) {
     capacity_ = count_;
     data_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
     diff_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
