@@ -97,3 +97,34 @@ def test_prefetch_thread_stops_when_the_net_is_deleted(tmp_path):
     gc.collect()
     assert threads() == base_threads
     assert rss_mb() <= rss_with_nets + 1
+
+
+def test_deleted_nets_free_their_prefetch_buffers(tmp_path):
+    """Nets whose ImageData layers hold 4 prefetched batches of 32 images 3x64x64 (with
+    the top blob, 7.5 MB per net) are built, run and deleted again and again: their loading
+    threads end every time and the process's memory does not grow -- a net whose batches
+    were not freed would add 15 MB per round, 150 MB over the ten measured rounds."""
+    images = random_images(32, h=64, w=64, seed=4)
+    names = write_pngs(tmp_path, images)
+    source = tmp_path / 'list.txt'
+    write_list(source, names, list(range(32)))
+    gc.collect()
+    base_threads = threads()
+
+    def round_trip():
+        nets = [image_data_net(tmp_path, str(source), 32, extra=f'root_folder: "{tmp_path}/"')
+                for _ in range(2)]
+        for net in nets:
+            net.forward()
+            assert net.blobs['data'].data.shape == (32, 3, 64, 64)
+        assert threads() == base_threads + 2
+        del net, nets
+        gc.collect()
+        assert threads() == base_threads
+
+    for _ in range(3):  # allocator pools reach their steady size
+        round_trip()
+    before = rss_mb()
+    for _ in range(10):
+        round_trip()
+    assert rss_mb() - before < BOUND_MB

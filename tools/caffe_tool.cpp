@@ -45,6 +45,9 @@ DEFINE_string(sigint_effect, "stop",
               "Optional; action to take when a SIGINT signal is received: snapshot, stop or none.");
 DEFINE_string(sighup_effect, "snapshot",
               "Optional; action to take when a SIGHUP signal is received: snapshot, stop or none.");
+DEFINE_string(sigterm_effect, "stop",
+              "Optional; action to take when a SIGTERM signal is received: snapshot, stop or none "
+              "(not in BVLC Caffe, where SIGTERM ends training at once).");
 
 namespace {
 
@@ -169,6 +172,7 @@ int cmd_train() {
                    "give -snapshot to resume training or -weights to fine-tune, not both");
   const auto sigint_effect = caffe::SolverActionFromString(FLAGS_sigint_effect, "sigint_effect");
   const auto sighup_effect = caffe::SolverActionFromString(FLAGS_sighup_effect, "sighup_effect");
+  const auto sigterm_effect = caffe::SolverActionFromString(FLAGS_sigterm_effect, "sigterm_effect");
   caffe::SolverParameter solver_param;
   caffe::ReadSolverParamsFromTextFile(FLAGS_solver, &solver_param);
   solver_param.mutable_train_state()->set_level(FLAGS_level);
@@ -187,7 +191,10 @@ int cmd_train() {
   }
   use_devices(get_gpus(), "train");
 
-  caffe::SignalHandler signal_handler(sigint_effect, sighup_effect);
+  // Signals act at the end of an iteration: "stop" ends training there, writing the final
+  // snapshot unless snapshot_after_train is false (as BVLC does); "snapshot" writes one and
+  // goes on. A signal that arrives while the nets are built acts after the first iteration.
+  caffe::SignalHandler signal_handler(sigint_effect, sighup_effect, sigterm_effect);
   if (!FLAGS_snapshot.empty()) {
     solver_param.clear_weights();
   } else if (!FLAGS_weights.empty()) {
@@ -197,7 +204,15 @@ int cmd_train() {
   std::unique_ptr<caffe::Solver<float>> solver = caffe::CreateSolver<float>(solver_param);
   solver->SetActionFunction(signal_handler.GetActionFunction());
   if (!FLAGS_snapshot.empty()) LOG(INFO) << "Resuming from " << FLAGS_snapshot;
-  solver->Solve(FLAGS_snapshot);
+  try {
+    solver->Solve(FLAGS_snapshot);
+  } catch (const std::exception&) {
+    // Any error ends training, a snapshot that cannot be written (a full disk) included:
+    // going on would only pile up work that cannot be saved. That error's line names the
+    // last complete snapshot.
+    if (solver->iter() > 0) LOG(ERROR) << "Training stopped at iteration " << solver->iter();
+    throw;
+  }
   return 0;
 }
 

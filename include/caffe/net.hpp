@@ -42,6 +42,7 @@ class Net {
   // Propagates new input shapes through every layer.
   void Reshape();
   Dtype ForwardBackward() {
+    std::lock_guard<std::recursive_mutex> lock(run_mutex_);  // one pass, never interleaved
     Dtype loss;
     Forward(&loss);
     Backward();
@@ -101,14 +102,32 @@ class Net {
 
   void set_debug_info(bool value) { debug_info_ = value; }
 
+  // The lock held while the net computes (run_mutex_), and also while its weights are
+  // read into a proto or copied in and while hooks are added. A caller that needs several
+  // calls to happen as one (the solver's iteration: clear the gradients, forward,
+  // backward, update) holds it around them. Recursive.
+  std::recursive_mutex& run_mutex() const { return run_mutex_; }
+
   // Functions called with a layer's index just before and just after its forward or
   // backward pass, in the order added (pycaffe's Net.before_forward etc.). The backward
   // ones run for every layer in the range, including layers that need no backward pass.
   using LayerHook = std::function<void(int layer_id)>;
-  void add_before_forward(LayerHook hook) { before_forward_.push_back(std::move(hook)); }
-  void add_after_forward(LayerHook hook) { after_forward_.push_back(std::move(hook)); }
-  void add_before_backward(LayerHook hook) { before_backward_.push_back(std::move(hook)); }
-  void add_after_backward(LayerHook hook) { after_backward_.push_back(std::move(hook)); }
+  void add_before_forward(LayerHook hook) {
+    std::lock_guard<std::recursive_mutex> lock(run_mutex_);
+    before_forward_.push_back(std::move(hook));
+  }
+  void add_after_forward(LayerHook hook) {
+    std::lock_guard<std::recursive_mutex> lock(run_mutex_);
+    after_forward_.push_back(std::move(hook));
+  }
+  void add_before_backward(LayerHook hook) {
+    std::lock_guard<std::recursive_mutex> lock(run_mutex_);
+    before_backward_.push_back(std::move(hook));
+  }
+  void add_after_backward(LayerHook hook) {
+    std::lock_guard<std::recursive_mutex> lock(run_mutex_);
+    after_backward_.push_back(std::move(hook));
+  }
 
   // Removes the layers whose include/exclude rules reject param.state().
   static void FilterNet(const NetParameter& param, NetParameter* filtered);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,8 +73,13 @@ class Solver {
   void Step(int iters);
   // Loads a .solverstate (and the .caffemodel it names) to continue training.
   void Restore(const std::string& state_file);
-  // Writes <prefix>_iter_N.caffemodel and <prefix>_iter_N.solverstate.
+  // Writes <prefix>_iter_N.caffemodel, then <prefix>_iter_N.solverstate (a snapshot is
+  // complete once its .solverstate exists). Each file is written atomically
+  // (WriteFileAtomically); when a write fails, FileError says which file, why, and which
+  // complete snapshot is the last one, and the earlier files are untouched.
   void Snapshot();
+  // The .solverstate of the last complete snapshot this solver wrote or restored ("" if none).
+  const std::string& last_snapshot() const { return last_snapshot_; }
   void TestAll();
   // Applies one update to the training net's parameters from their gradients (for
   // scripts that run forward/backward themselves).
@@ -101,6 +107,12 @@ class Solver {
   Dtype smoothed_loss() const { return smoothed_loss_; }
   bool requested_early_exit() const { return requested_early_exit_; }
   virtual const char* type() const = 0;
+
+  // Held by Step, Solve, TestAll, Snapshot and Restore (and by pycaffe around every call
+  // that changes the solver): two threads that share one solver take turns. Each training
+  // iteration also holds the training net's lock, from clearing the gradients to the
+  // update, so that another thread's use of solver.net falls between iterations.
+  std::recursive_mutex& run_mutex() const { return run_mutex_; }
 
  protected:
   void Init(const SolverParameter& param);
@@ -138,6 +150,8 @@ class Solver {
   Dtype smoothed_loss_ = 0;
   ActionCallback action_request_function_;
   bool requested_early_exit_ = false;
+  std::string last_snapshot_;
+  mutable std::recursive_mutex run_mutex_;
 };
 
 }  // namespace caffe

@@ -6,8 +6,12 @@
 Every layer gets a group (empty for layers without parameters); a blob that shares another
 layer's parameter (ParamSpec.name) is written only by its owner, and loading skips it when
 the file lacks it. Values are float32 for float nets and float64 for double nets; loading
-converts. Uses h5py (pip install h5py).
+converts. Uses h5py (pip install h5py). Files are built in memory and written as
+snapshots are (`_caffe.write_file_atomically`): a failed or interrupted save leaves an
+existing file as it was.
 """
+import io
+
 import numpy as np
 
 from . import _caffe
@@ -30,7 +34,8 @@ def _owners(net):
 def save(net, filename, write_diff=False):
     h5py = _h5py()
     shared = _owners(net)
-    with h5py.File(filename, 'w') as f:
+    image = io.BytesIO()
+    with h5py.File(image, 'w') as f:
         data = f.create_group('data')
         diff = f.create_group('diff') if write_diff else None
         for i, (name, layer) in enumerate(zip(net._layer_names, net._net.layers)):
@@ -41,6 +46,7 @@ def save(net, filename, write_diff=False):
                     layer_data.create_dataset(str(j), data=blob.data)
                 if layer_diff is not None:
                     layer_diff.create_dataset(str(j), data=blob.diff)
+    _caffe.write_file_atomically(str(filename), image.getvalue())
 
 
 def load(net, filename):

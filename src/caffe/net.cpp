@@ -495,6 +495,7 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
     UpgradeNetAsNeeded(str_cat("the weights of '", in_param.name(), "'"), &upgraded);
   }
   const NetParameter& param = old_format ? upgraded : in_param;
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   std::map<std::string, int> seen;
   for (const auto& source_layer : param.layer()) {
     const std::string& name = source_layer.name();
@@ -536,6 +537,7 @@ void Net<Dtype>::CopyTrainedLayersFrom(const std::string& trained_filename) {
 
 template <typename Dtype>
 void Net<Dtype>::ToProto(NetParameter* param, bool write_diff) const {
+  std::lock_guard<std::recursive_mutex> lock(run_mutex_);
   param->Clear();
   param->set_name(name_);
   for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->ToProto(param->add_layer(), write_diff);

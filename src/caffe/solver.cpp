@@ -165,6 +165,8 @@ void Solver<Dtype>::Init(const SolverParameter& param) {
   CAFFE_ENFORCE_AS(ParseError, param_.iter_size() >= 1, "solver: iter_size must be >= 1, got ",
                    param_.iter_size());
   CheckSnapshotWritePermissions();
+  // Temporary files of snapshot writes that a killed run left behind.
+  if (!param_.snapshot_prefix().empty()) RemoveStaleTemporaryFiles(param_.snapshot_prefix() + "_iter_");
   if (param_.random_seed() >= 0) Caffe::set_random_seed(param_.random_seed() + Caffe::solver_rank());
   InitTrainNet();
   InitTestNets();
@@ -267,41 +269,48 @@ SolverAction::Enum Solver<Dtype>::GetRequestedAction() {
 
 template <typename Dtype>
 void Solver<Dtype>::Step(int iters) {
+  std::lock_guard<std::recursive_mutex> solver_lock(run_mutex_);
   const int start_iter = iter_;
   const int stop_iter = iter_ + iters;
   const int average_loss = param_.average_loss();
   losses_.clear();
   smoothed_loss_ = 0;
   while (iter_ < stop_iter) {
-    net_->ClearParamDiffs();
     if (param_.test_interval() && iter_ % param_.test_interval() == 0 &&
         (iter_ > 0 || param_.test_initialization())) {
       TestAll();
       if (requested_early_exit_) break;
     }
-    for (Callback* cb : callbacks_) cb->on_start();
-    const bool display = param_.display() && iter_ % param_.display() == 0;
-    net_->set_debug_info(display && param_.debug_info());
-    Dtype loss = 0;
-    for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
-    loss /= param_.iter_size();
-    UpdateSmoothedLoss(loss, start_iter, average_loss);
-    if (display) {
-      LOG(INFO) << "Iteration " << iter_ << ", loss = " << smoothed_loss_;
-      vector<int> ids;
-      vector<Dtype> values;
-      for (int j = 0; j < net_->num_outputs(); ++j) {
-        const Blob<Dtype>* out = net_->output_blobs()[j];
-        for (int c = 0; c < out->count(); ++c) {
-          ids.push_back(j);
-          values.push_back(out->cpu_data()[c]);
+    {
+      // One iteration is one unit for other users of the training net (see run_mutex()).
+      std::lock_guard<std::recursive_mutex> net_lock(net_->run_mutex());
+      net_->ClearParamDiffs();
+      for (Callback* cb : callbacks_) cb->on_start();
+      const bool display = param_.display() && iter_ % param_.display() == 0;
+      net_->set_debug_info(display && param_.debug_info());
+      Dtype loss = 0;
+      for (int i = 0; i < param_.iter_size(); ++i) loss += net_->ForwardBackward();
+      loss /= param_.iter_size();
+      UpdateSmoothedLoss(loss, start_iter, average_loss);
+      if (display) {
+        LOG(INFO) << "Iteration " << iter_ << ", loss = " << smoothed_loss_;
+        vector<int> ids;
+        vector<Dtype> values;
+        for (int j = 0; j < net_->num_outputs(); ++j) {
+          const Blob<Dtype>* out = net_->output_blobs()[j];
+          for (int c = 0; c < out->count(); ++c) {
+            ids.push_back(j);
+            values.push_back(out->cpu_data()[c]);
+          }
         }
+        LogOutputs("Train", ids, values, *net_);
       }
-      LogOutputs("Train", ids, values, *net_);
+      for (Callback* cb : callbacks_) cb->on_gradients_ready();
+      ApplyUpdate();
+      ++iter_;
     }
-    for (Callback* cb : callbacks_) cb->on_gradients_ready();
-    ApplyUpdate();
-    ++iter_;
+    // As BVLC: the request is read once per iteration; a snapshot (scheduled or asked
+    // for) comes before stopping, and Solve then skips its final one when it would repeat it.
     const SolverAction::Enum request = GetRequestedAction();
     if ((param_.snapshot() && iter_ % param_.snapshot() == 0) || request == SolverAction::SNAPSHOT)
       Snapshot();
@@ -323,6 +332,7 @@ void Solver<Dtype>::Update(int param_id, Dtype rate) {
 
 template <typename Dtype>
 void Solver<Dtype>::Solve(const std::string& resume_file) {
+  std::lock_guard<std::recursive_mutex> solver_lock(run_mutex_);
   LOG(INFO) << "Solving " << net_->name();
   LOG(INFO) << "Learning Rate Policy: " << param_.lr_policy();
   requested_early_exit_ = false;
@@ -351,6 +361,7 @@ void Solver<Dtype>::Solve(const std::string& resume_file) {
 
 template <typename Dtype>
 void Solver<Dtype>::TestAll() {
+  std::lock_guard<std::recursive_mutex> solver_lock(run_mutex_);
   for (int i = 0; i < static_cast<int>(test_nets_.size()) && !requested_early_exit_; ++i) Test(i);
 }
 
@@ -419,37 +430,46 @@ void Solver<Dtype>::CheckSnapshotWritePermissions() {
 
 template <typename Dtype>
 void Solver<Dtype>::Snapshot() {
+  std::lock_guard<std::recursive_mutex> solver_lock(run_mutex_);
   const bool hdf5 = param_.snapshot_format() == SolverParameter::HDF5;
   const std::string model_file = SnapshotFilename(hdf5 ? ".caffemodel.h5" : ".caffemodel");
-  LOG(INFO) << "Snapshotting to " << (hdf5 ? "HDF5" : "binary proto") << " file " << model_file;
-  NetParameter net_param;
-  net_->ToProto(&net_param, param_.snapshot_diff());
-  if (hdf5) {
-    WriteNetParameterToHDF5(net_param, model_file, param_.snapshot_diff());
-  } else {
-    WriteProtoToBinaryFile(net_param, model_file);
-  }
-
-  SolverState state;
-  state.set_iter(iter_);
-  state.set_learned_net(model_file);
-  state.set_current_step(current_step_);
-  std::ostringstream rng;
-  rng << Caffe::rng();
-  state.set_rng_state(rng.str());
-  SaveSolverState(&state);
   const std::string state_file = SnapshotFilename(hdf5 ? ".solverstate.h5" : ".solverstate");
-  LOG(INFO) << "Snapshotting solver state to " << (hdf5 ? "HDF5" : "binary proto") << " file "
-            << state_file;
-  if (hdf5) {
-    WriteSolverStateToHDF5(state, state_file);
-  } else {
-    WriteProtoToBinaryFile(state, state_file);
+  try {
+    LOG(INFO) << "Snapshotting to " << (hdf5 ? "HDF5" : "binary proto") << " file " << model_file;
+    NetParameter net_param;
+    net_->ToProto(&net_param, param_.snapshot_diff());
+    if (hdf5) {
+      WriteNetParameterToHDF5(net_param, model_file, param_.snapshot_diff());
+    } else {
+      WriteProtoToBinaryFile(net_param, model_file);
+    }
+
+    SolverState state;
+    state.set_iter(iter_);
+    state.set_learned_net(model_file);
+    state.set_current_step(current_step_);
+    std::ostringstream rng;
+    rng << Caffe::rng();
+    state.set_rng_state(rng.str());
+    SaveSolverState(&state);
+    LOG(INFO) << "Snapshotting solver state to " << (hdf5 ? "HDF5" : "binary proto") << " file "
+              << state_file;
+    if (hdf5) {
+      WriteSolverStateToHDF5(state, state_file);
+    } else {
+      WriteProtoToBinaryFile(state, state_file);
+    }
+  } catch (const FileError& e) {
+    CAFFE_THROW_AS(FileError, "snapshot of iteration ", iter_, " failed: ", e.what(), "; ",
+                   last_snapshot_.empty() ? std::string("no earlier snapshot of this run to resume from")
+                                          : "the last complete snapshot is '" + last_snapshot_ + "'");
   }
+  last_snapshot_ = state_file;
 }
 
 template <typename Dtype>
 void Solver<Dtype>::Restore(const std::string& state_file) {
+  std::lock_guard<std::recursive_mutex> solver_lock(run_mutex_);
   SolverState state;
   if (ends_with(state_file, ".h5")) {
     ReadSolverStateFromHDF5(state_file, &state);
@@ -474,6 +494,7 @@ void Solver<Dtype>::Restore(const std::string& state_file) {
   iter_ = state.iter();
   current_step_ = state.current_step();
   if (state.has_rng_state()) Caffe::rng() = rng;
+  last_snapshot_ = state_file;
 }
 
 INSTANTIATE_CLASS(Solver);

@@ -1,6 +1,6 @@
-// Turns SIGINT (Ctrl-C) and SIGHUP into solver actions: while a SignalHandler lives,
-// the two signals are caught, and the function from GetActionFunction() -- handed to
-// Solver::SetActionFunction -- reports the configured action once per signal.
+// Turns SIGINT (Ctrl-C), SIGHUP and SIGTERM into solver actions: while a SignalHandler
+// lives, the three signals are caught, and the function from GetActionFunction() -- handed
+// to Solver::SetActionFunction -- reports the configured action once per signal.
 #pragma once
 
 #include <string>
@@ -11,10 +11,13 @@ namespace caffe {
 
 // "stop", "snapshot" or "none"; anything else raises ParseError naming `flag`.
 SolverAction::Enum SolverActionFromString(const std::string& name, const std::string& flag);
+// "stop", "snapshot" or "none".
+const char* SolverActionName(SolverAction::Enum action);
 
 class SignalHandler {
  public:
-  SignalHandler(SolverAction::Enum sigint_effect, SolverAction::Enum sighup_effect);
+  SignalHandler(SolverAction::Enum sigint_effect, SolverAction::Enum sighup_effect,
+                SolverAction::Enum sigterm_effect = SolverAction::STOP);
   ~SignalHandler();  // puts the previous handlers back
   SignalHandler(const SignalHandler&) = delete;
   SignalHandler& operator=(const SignalHandler&) = delete;
@@ -24,6 +27,7 @@ class SignalHandler {
   SolverAction::Enum CheckForSignals() const;
   SolverAction::Enum sigint_effect_;
   SolverAction::Enum sighup_effect_;
+  SolverAction::Enum sigterm_effect_;
 };
 
 }  // namespace caffe

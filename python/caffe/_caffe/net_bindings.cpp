@@ -106,27 +106,40 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
       .def("_backward", &NetT::BackwardFromTo, py::call_guard<py::gil_scoped_release>())
       .def("reshape", &NetT::Reshape, py::call_guard<py::gil_scoped_release>())
       .def("copy_from", py::overload_cast<const std::string&>(&NetT::CopyTrainedLayersFrom),
-           py::arg("path"), "Load weights from a .caffemodel, matching layers by name.")
+           py::arg("path"), "Load weights from a .caffemodel, matching layers by name.",
+           py::call_guard<py::gil_scoped_release>())
       .def("share_with", &NetT::ShareTrainedLayersWith, py::arg("other"),
            "Use the other net's parameter memory for every layer of the same name.")
-      .def("save", &NetT::Save, py::arg("path"), "Write the weights as a binary .caffemodel.")
-      .def("clear_param_diffs", &NetT::ClearParamDiffs)
+      .def("save", &NetT::Save, py::arg("path"), "Write the weights as a binary .caffemodel.",
+           py::call_guard<py::gil_scoped_release>())
+      .def("clear_param_diffs", &NetT::ClearParamDiffs, py::call_guard<py::gil_scoped_release>())
       .def("before_forward", [](NetT& n, py::object f) {
-        n.add_before_forward(python_callback<int>(std::move(f), "net hook before_forward"));
+        auto hook = python_callback<int>(std::move(f), "net hook before_forward");
+        py::gil_scoped_release release;  // the net's lock is taken without the GIL
+        n.add_before_forward(std::move(hook));
       }, py::arg("hook"))
       .def("after_forward", [](NetT& n, py::object f) {
-        n.add_after_forward(python_callback<int>(std::move(f), "net hook after_forward"));
+        auto hook = python_callback<int>(std::move(f), "net hook after_forward");
+        py::gil_scoped_release release;  // the net's lock is taken without the GIL
+        n.add_after_forward(std::move(hook));
       }, py::arg("hook"))
       .def("before_backward", [](NetT& n, py::object f) {
-        n.add_before_backward(python_callback<int>(std::move(f), "net hook before_backward"));
+        auto hook = python_callback<int>(std::move(f), "net hook before_backward");
+        py::gil_scoped_release release;  // the net's lock is taken without the GIL
+        n.add_before_backward(std::move(hook));
       }, py::arg("hook"))
       .def("after_backward", [](NetT& n, py::object f) {
-        n.add_after_backward(python_callback<int>(std::move(f), "net hook after_backward"));
+        auto hook = python_callback<int>(std::move(f), "net hook after_backward");
+        py::gil_scoped_release release;  // the net's lock is taken without the GIL
+        n.add_after_backward(std::move(hook));
       }, py::arg("hook"))
-      .def("update", &NetT::Update)
+      .def("update", &NetT::Update, py::call_guard<py::gil_scoped_release>())
       .def("to_proto_string", [](const NetT& n, bool write_diff) {
              caffe::NetParameter p;
-             n.ToProto(&p, write_diff);
+             {
+               py::gil_scoped_release release;
+               n.ToProto(&p, write_diff);
+             }
              std::string bytes;
              p.SerializeToString(&bytes);
              return py::bytes(bytes);
@@ -152,6 +165,13 @@ void bind_dtype(py::module_& m, const std::string& suffix) {
 void bind_net(py::module_& m) {
   bind_dtype<float>(m, "_float32");
   bind_dtype<double>(m, "_float64");
+  m.def("write_file_atomically", [](const std::string& filename, const py::bytes& contents) {
+        std::string bytes = contents;
+        py::gil_scoped_release release;
+        caffe::WriteFileAtomically(filename, bytes);
+      }, py::arg("filename"), py::arg("contents"),
+      "Writes bytes to a file as snapshots are written: through a temporary file that is "
+      "synced and renamed over it (FileError on failure, the file left as it was).");
 }
 
 }  // namespace caffe_py

@@ -21,28 +21,34 @@ struct PendingSignal {
   bool set() const { return static_cast<bool>(type); }
 };
 
-// Runs f without the GIL, polling Python's signal handlers once per iteration.
+// Runs f without the GIL, polling Python's signal handlers once per iteration. The
+// solver's lock is taken after the GIL is released (a thread holding the lock may need
+// the GIL for a Python layer or callback), and is held while the action function is set,
+// so two threads sharing one solver take turns.
 template <typename Dtype, typename F>
 void run_interruptible(caffe::Solver<Dtype>& solver, F f) {
   auto pending = std::make_shared<PendingSignal>();
-  solver.SetActionFunction([pending] {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() == 0) return caffe::SolverAction::NONE;
-    PyObject *type, *value, *trace;
-    PyErr_Fetch(&type, &value, &trace);
-    pending->type = py::reinterpret_steal<py::object>(type);
-    pending->value = py::reinterpret_steal<py::object>(value);
-    pending->trace = py::reinterpret_steal<py::object>(trace);
-    return caffe::SolverAction::STOP;
-  });
-  try {
+  {
     py::gil_scoped_release release;
-    f();
-  } catch (...) {
+    std::lock_guard<std::recursive_mutex> lock(solver.run_mutex());
+    solver.SetActionFunction([pending] {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() == 0) return caffe::SolverAction::NONE;
+      PyObject *type, *value, *trace;
+      PyErr_Fetch(&type, &value, &trace);
+      pending->type = py::reinterpret_steal<py::object>(type);
+      pending->value = py::reinterpret_steal<py::object>(value);
+      pending->trace = py::reinterpret_steal<py::object>(trace);
+      return caffe::SolverAction::STOP;
+    });
+    try {
+      f();
+    } catch (...) {
+      solver.SetActionFunction(nullptr);
+      throw;
+    }
     solver.SetActionFunction(nullptr);
-    throw;
   }
-  solver.SetActionFunction(nullptr);
   if (pending->set()) {
     PyErr_Restore(pending->type.release().ptr(), pending->value.release().ptr(),
                   pending->trace.release().ptr());
@@ -94,7 +100,12 @@ void bind_solver_dtype(py::module_& m, const std::string& suffix) {
         s.add_callback(cb);
         return owner;
       }, py::arg("on_start"), py::arg("on_gradients_ready"), py::keep_alive<1, 0>())
-      .def("apply_update", &SolverT::ApplyUpdate, py::call_guard<py::gil_scoped_release>())
+      .def("apply_update", [](SolverT& s) {
+             py::gil_scoped_release release;
+             std::lock_guard<std::recursive_mutex> lock(s.run_mutex());
+             std::lock_guard<std::recursive_mutex> net_lock(s.net()->run_mutex());
+             s.ApplyUpdate();
+           })
       .def("snapshot", &SolverT::Snapshot, py::call_guard<py::gil_scoped_release>())
       .def("restore", &SolverT::Restore, py::arg("state_file"), py::call_guard<py::gil_scoped_release>());
 

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -140,23 +142,108 @@ void WriteProtoToBinaryFile(const Message& proto, const std::string& filename) {
   WriteFileAtomically(filename, bytes);
 }
 
-void WriteFileAtomically(const std::string& filename, const std::string& contents) {
-  std::string tmp = filename + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) CAFFE_THROW_AS(FileError, "cannot write '", tmp, "': ", std::strerror(errno));
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      CAFFE_THROW_AS(FileError, "error writing '", tmp, "' (disk full?)");
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Writes all of `contents` to fd, retrying short writes and EINTR; returns 0 or an errno.
+int write_all(int fd, const std::string& contents) {
+  const char* p = contents.data();
+  size_t left = contents.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
     }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+// Makes a rename inside `dir` durable. File systems that cannot sync a directory
+// (EINVAL, ENOTSUP) are left as they are: the rename has happened, only its durability
+// across a power loss is then up to the file system.
+void sync_directory(const std::string& dir, const std::string& filename) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;  // e.g. a directory we may write but not read: nothing more to do
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0 && err != EINVAL && err != ENOTSUP && err != EROFS) {
+    CAFFE_THROW_AS(FileError, "wrote '", filename, "' but cannot sync its directory '", dir, "': ",
+                   errno_text(err));
+  }
+}
+
+}  // namespace
+
+void WriteFileAtomically(const std::string& filename, const std::string& contents) {
+  // The temporary file is named after the target and this process, so that two writers
+  // never share one, and so that a leftover from a killed process is recognisable
+  // (RemoveStaleTemporaryFiles).
+  const std::string tmp = filename + ".tmp-" + std::to_string(getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) CAFFE_THROW_AS(FileError, "cannot write '", tmp, "': ", errno_text(errno));
+  // The data reach the disk (fsync) before the rename makes them the file's contents:
+  // after a crash or a power loss the file holds either its old or its new contents.
+  int err = write_all(fd, contents);
+  if (err == 0 && ::fsync(fd) != 0 && errno != EINVAL && errno != ENOTSUP) err = errno;
+  if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    CAFFE_THROW_AS(FileError, "cannot write ", contents.size(), " bytes to '", filename, "': ",
+                   errno_text(err), " (the file is left as it was)");
   }
   if (std::rename(tmp.c_str(), filename.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    CAFFE_THROW_AS(FileError, "cannot rename '", tmp, "' to '", filename, "': ", std::strerror(err));
+    err = errno;
+    ::unlink(tmp.c_str());
+    CAFFE_THROW_AS(FileError, "cannot rename '", tmp, "' to '", filename, "': ", errno_text(err));
   }
+  const auto slash = filename.find_last_of('/');
+  sync_directory(slash == std::string::npos ? std::string(".") : filename.substr(0, slash + 1),
+                 filename);
+}
+
+namespace {
+
+// The process id in a name ending in ".tmp-<digits>", or -1.
+long temporary_file_owner(const std::string& name) {
+  const auto mark = name.rfind(".tmp-");
+  if (mark == std::string::npos || mark + 5 == name.size()) return -1;
+  long pid = 0;
+  for (size_t i = mark + 5; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 100000000) return -1;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+}  // namespace
+
+int RemoveStaleTemporaryFiles(const std::string& prefix) {
+  const auto slash = prefix.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? std::string(".") : prefix.substr(0, slash + 1);
+  const std::string stem = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  int removed = 0;
+  while (const dirent* entry = ::readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name.compare(0, stem.size(), stem) != 0) continue;
+    const long pid = temporary_file_owner(name);
+    // Only a writer that no longer runs: kill(pid, 0) fails with ESRCH.
+    if (pid <= 0 || pid == getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    const std::string path = (slash == std::string::npos ? std::string() : dir) + name;
+    if (::unlink(path.c_str()) == 0) {
+      LOG(INFO) << "Removed " << path << ", left by an interrupted write (process " << pid
+                << " no longer runs)";
+      ++removed;
+    }
+  }
+  ::closedir(d);
+  return removed;
 }
 
 }  // namespace caffe
