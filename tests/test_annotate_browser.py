@@ -49,8 +49,11 @@ def browser(tmp_path):
         options.add_argument(arg)
     if hasattr(os, 'geteuid') and os.geteuid() == 0:
         options.add_argument('--no-sandbox')       # Chromium refuses to run as root otherwise
+    # The browser is not built here: it runs without the sanitizer runtime that
+    # scripts/sanitize preloads into the test's processes (Chromium cannot run under it).
+    env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
     driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+                              service=webdriver.ChromeService(executable_path=CHROMEDRIVER, env=env))
     driver.set_page_load_timeout(20)
     yield driver
     driver.quit()

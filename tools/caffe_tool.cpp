@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -374,6 +375,9 @@ int main(int argc, char** argv) {
     CAFFE_ENFORCE_AS(ParseError, it != commands().end(), "unknown command '", argv[1],
                      "'; commands: train, test, time, device_query");
     status = it->second();
+  } catch (const std::bad_alloc& e) {
+    std::cerr << "caffe: out of memory (" << e.what() << ")" << std::endl;
+    status = 1;
   } catch (const std::exception& e) {
     std::cerr << "caffe: " << one_line(e.what()) << std::endl;
     status = 1;

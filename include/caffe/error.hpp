@@ -22,6 +22,21 @@ class ShapeError : public Error { using Error::Error; };
 class FileError : public Error { using Error::Error; };
 // A request that needs a GPU where none is available (or the build has no CUDA).
 class DeviceError : public Error { using Error::Error; };
+// More host memory than this machine has (see HostMemoryLimit in syncedmem.hpp), or an
+// allocation that failed; pycaffe raises Python's MemoryError.
+class MemoryError : public Error { using Error::Error; };
+
+// A shape that a blob cannot take (a negative size, too many axes or elements), thrown by
+// Blob::Reshape. blob() says which blob, so that the Net, which knows the blobs' names,
+// can name the layer and the top; callers see it as a ShapeError.
+class BlobShapeError : public ShapeError {
+ public:
+  BlobShapeError(const std::string& what, const void* blob) : ShapeError(what), blob_(blob) {}
+  const void* blob() const { return blob_; }
+
+ private:
+  const void* blob_;
+};
 
 namespace detail {
 inline void append_all(std::ostringstream&) {}

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,11 +138,18 @@ class Net {
   // Held while the net computes (forward, backward, reshape, update, clearing diffs): two
   // threads that share one net take turns instead of corrupting each other's buffers.
   mutable std::recursive_mutex run_mutex_;
+  // Data buffers counted (blobs that share memory -- in-place tops, Split, shared
+  // weights -- count once) and their bytes.
+  struct MemoryCount {
+    std::unordered_set<const SyncedMemory*> seen;
+    size_t bytes = 0;
+  };
   // Which blob each name refers to while the net is built, and which blobs no later layer
   // has consumed yet (those left at the end are the outputs).
   struct BlobWiring {
     std::map<std::string, int> index;
     std::set<std::string> available;
+    MemoryCount memory;  // of the layers appended so far
   };
   // The phases of building a net, in the order Init runs them.
   void Init(const NetParameter& param);
@@ -156,6 +164,18 @@ class Net {
   void AppendTop(const NetParameter& param, int layer_id, int top_id, BlobWiring* wiring);
   int AppendBottom(const NetParameter& param, int layer_id, int bottom_id, BlobWiring* wiring);
   void AppendParam(const NetParameter& param, int layer_id, int param_id);
+  // Resource limits (net_limits.cpp). LayerWhere: "layer 'name' (Type): ".
+  std::string LayerWhere(int layer_id) const;
+  // Called in a catch block around layer layer_id's set-up, reshape or passes: rethrows
+  // the exception in flight with the layer named, because blobs and buffers do not know
+  // whose they are. A blob's shape error (BlobShapeError) becomes a ShapeError that also
+  // names the blob; a MemoryError or std::bad_alloc becomes a MemoryError. Any other
+  // exception goes on unchanged.
+  [[noreturn]] void RethrowNamingLayer(int layer_id) const;
+  // Adds layer layer_id's tops and parameters to *count; throws a MemoryError naming the
+  // layer and its largest blob when that brings the count past limit (HostMemoryLimit()).
+  // Blobs are allocated when first used, so a net is refused before its outputs exist.
+  void CountHostMemory(int layer_id, size_t limit, MemoryCount* count) const;
   // The index of the (*seen)[name]-th layer called name (counting from 0), or -1; counts
   // the occurrence. Weights are matched to layers by name and occurrence.
   int NthLayerNamed(const std::string& name, std::map<std::string, int>* seen) const;

@@ -16,6 +16,15 @@
 
 namespace caffe {
 
+// The most host memory this process can hold, in bytes: the machine's RAM plus swap, or
+// less where the process's address-space or data limit (RLIMIT_AS, RLIMIT_DATA) or its
+// cgroup's memory limit (plus swap) is lower. Nets and host allocations larger than this
+// raise MemoryError instead of being attempted: such a request cannot succeed, and trying
+// it would push the machine into swap or the out-of-memory killer first.
+size_t HostMemoryLimit();
+// Host bytes currently held by SyncedMemory buffers (all blobs of the process).
+size_t HostMemoryInUse();
+
 class SyncedMemory {
  public:
   enum SyncedHead { UNINITIALIZED, HEAD_AT_CPU, HEAD_AT_GPU, SYNCED };

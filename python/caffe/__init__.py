@@ -14,6 +14,11 @@ import os as _os
 if 'OMP_WAIT_POLICY' not in _os.environ and 'GOMP_SPINCOUNT' not in _os.environ:
     _os.environ['GOMP_SPINCOUNT'] = '10000'
 
+# CAFFE_PYCAFFE_DIR: a folder holding another build's compiled module (its PYCAFFE_OUTPUT_DIR),
+# loaded instead of the one in this folder; scripts/sanitize runs the tests on its
+# sanitizer build this way, subprocesses and the caffe command's Python layers included.
+if _os.environ.get('CAFFE_PYCAFFE_DIR'):
+    __path__.insert(0, _os.environ['CAFFE_PYCAFFE_DIR'])
 
 from ._caffe import (TRAIN, TEST, CaffeError, ParseError, ShapeError, FileError, DeviceError,
                      set_mode_cpu, set_mode_gpu, set_device, set_random_seed, has_gpu,

@@ -6,21 +6,51 @@
 
 namespace caffe {
 
-template <typename Dtype>
-void Blob<Dtype>::Reshape(const vector<int>& shape) {
-  CAFFE_ENFORCE_AS(ShapeError, shape.size() <= kMaxBlobAxes, "blob shape has ", shape.size(),
-                   " axes; at most ", kMaxBlobAxes, " are supported");
+namespace {
+std::string dims_string(const vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t d : shape) s += (s.empty() ? "" : " ") + std::to_string(d);
+  return s;
+}
+
+// Throws a BlobShapeError unless a blob can take this shape: at most kMaxBlobAxes axes, no
+// negative size, and at most INT_MAX elements -- counting only the non-zero sizes, so that
+// the element count of any range of axes (Blob::count(start, end)) fits an int as well.
+void check_shape(const vector<int64_t>& shape, const void* blob) {
+  if (shape.size() > kMaxBlobAxes) {
+    throw BlobShapeError(str_cat("shape (", dims_string(shape), ") has ", shape.size(),
+                                 " axes; a blob has at most ", kMaxBlobAxes), blob);
+  }
   int64_t count = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
-    CAFFE_ENFORCE_AS(ShapeError, shape[i] >= 0, "blob shape (", str_cat(shape.size()),
-                     " axes) has a negative size ", shape[i], " on axis ", i);
+    if (shape[i] < 0) {
+      throw BlobShapeError(str_cat("shape (", dims_string(shape), ") has the negative size ",
+                                   shape[i], " on axis ", i), blob);
+    }
+    if (shape[i] == 0) continue;
+    if (shape[i] > INT_MAX || count > INT_MAX / shape[i]) {
+      throw BlobShapeError(str_cat("shape (", dims_string(shape), ") has more than ", INT_MAX,
+                                   " elements, the most a blob can hold"), blob);
+    }
     count *= shape[i];
-    CAFFE_ENFORCE_AS(ShapeError, count <= INT_MAX, "blob of shape with ", shape.size(),
-                     " axes is too large (more than INT_MAX elements)");
   }
+}
+}  // namespace
+
+template <typename Dtype>
+void Blob<Dtype>::Reshape(const vector<int>& shape) {
+  check_shape(vector<int64_t>(shape.begin(), shape.end()), this);
+  int64_t count = 1;
+  for (int d : shape) count *= d;
   shape_ = shape;
   count_ = static_cast<int>(count);
-  if (static_cast<size_t>(count_) > capacity_ || !data_) {
+  // Memory is reallocated when the blob grows; also when it shrinks while neither buffer
+  // was ever used (so nothing is allocated yet), so that a shape tried and given up, e.g.
+  // one refused as too large for memory, is not kept as the blob's capacity.
+  const bool unused = data_ && data_->head() == SyncedMemory::UNINITIALIZED &&
+                      diff_->head() == SyncedMemory::UNINITIALIZED;
+  if (static_cast<size_t>(count_) > capacity_ || !data_ ||
+      (unused && data_->size() > static_cast<size_t>(count_) * sizeof(Dtype))) {
     capacity_ = count_;
     data_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
     diff_ = std::make_shared<SyncedMemory>(capacity_ * sizeof(Dtype));
@@ -29,13 +59,9 @@ void Blob<Dtype>::Reshape(const vector<int>& shape) {
 
 template <typename Dtype>
 void Blob<Dtype>::Reshape(const BlobShape& shape) {
-  vector<int> dims(shape.dim_size());
-  for (int i = 0; i < shape.dim_size(); ++i) {
-    CAFFE_ENFORCE_AS(ShapeError, shape.dim(i) <= INT_MAX && shape.dim(i) >= 0,
-                     "blob dimension ", shape.dim(i), " on axis ", i, " is out of range");
-    dims[i] = static_cast<int>(shape.dim(i));
-  }
-  Reshape(dims);
+  const vector<int64_t> dims(shape.dim().begin(), shape.dim().end());
+  check_shape(dims, this);
+  Reshape(vector<int>(dims.begin(), dims.end()));
 }
 
 template <typename Dtype>

@@ -78,7 +78,14 @@ void Net<Dtype>::AppendLayer(const NetParameter& param, int layer_id, BlobWiring
   CAFFE_ENFORCE_AS(ParseError, lp.propagate_down_size() == 0 || lp.propagate_down_size() == lp.bottom_size(),
                    "layer '", lp.name(), "': propagate_down has ", lp.propagate_down_size(),
                    " entries but the layer has ", lp.bottom_size(), " bottoms");
-  layers_.push_back(CreateLayer<Dtype>(lp));
+  try {
+    layers_.push_back(CreateLayer<Dtype>(lp));
+  } catch (const BlobShapeError& e) {  // parameter blobs given with the definition
+    CAFFE_THROW_AS(ShapeError, "layer '", lp.name(), "' (", lp.type(), "): a parameter blob: ",
+                   e.what());
+  } catch (const MemoryError& e) {
+    CAFFE_THROW_AS(MemoryError, "layer '", lp.name(), "' (", lp.type(), "): ", e.what());
+  }
   layer_names_.push_back(lp.name());
   // Names need not be unique (as in BVLC, whose files and the fork's repeat names): by
   // name, the last layer is found; weights go to layers by name and occurrence.
@@ -95,7 +102,12 @@ void Net<Dtype>::AppendLayer(const NetParameter& param, int layer_id, BlobWiring
     const int needed = std::max(layer->MinTopBlobs(), layer->ExactNumTopBlobs());
     for (int t = lp.top_size(); t < needed; ++t) AppendTop(param, layer_id, t, wiring);
   }
-  layer->SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]);
+  try {
+    layer->SetUp(bottom_vecs_[layer_id], top_vecs_[layer_id]);
+  } catch (...) {
+    RethrowNamingLayer(layer_id);
+  }
+  CountHostMemory(layer_id, HostMemoryLimit(), &wiring->memory);
   RecordLossWeights(layer_id);
   need_backward |= AppendParams(param, layer_id);
   layer_need_backward_.push_back(need_backward);
@@ -360,7 +372,11 @@ Dtype Net<Dtype>::ForwardFromTo(int start, int end) {
   Dtype loss = 0;
   for (int i = start; i <= end; ++i) {
     for (const auto& hook : before_forward_) hook(i);
-    loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
+    try {
+      loss += layers_[i]->Forward(bottom_vecs_[i], top_vecs_[i]);
+    } catch (...) {
+      RethrowNamingLayer(i);
+    }
     if (debug_info_) {
       for (auto* top : top_vecs_[i])
         LOG(INFO) << "    [Forward] Layer " << layer_names_[i] << ", top data: "
@@ -386,8 +402,12 @@ void Net<Dtype>::BackwardFromTo(int start, int end) {
                 "] is invalid for a net of ", nl, " layers");
   for (int i = start; i >= end; --i) {
     for (const auto& hook : before_backward_) hook(i);
-    if (layer_need_backward_[i])
-      layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    try {
+      if (layer_need_backward_[i])
+        layers_[i]->Backward(top_vecs_[i], bottom_need_backward_[i], bottom_vecs_[i]);
+    } catch (...) {
+      RethrowNamingLayer(i);
+    }
     for (const auto& hook : after_backward_) hook(i);
   }
 }
@@ -395,7 +415,16 @@ void Net<Dtype>::BackwardFromTo(int start, int end) {
 template <typename Dtype>
 void Net<Dtype>::Reshape() {
   std::lock_guard<std::recursive_mutex> lock(run_mutex_);
-  for (size_t i = 0; i < layers_.size(); ++i) layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      layers_[i]->Reshape(bottom_vecs_[i], top_vecs_[i]);
+    } catch (...) {
+      RethrowNamingLayer(static_cast<int>(i));
+    }
+  }
+  MemoryCount memory;
+  const size_t limit = HostMemoryLimit();
+  for (size_t i = 0; i < layers_.size(); ++i) CountHostMemory(static_cast<int>(i), limit, &memory);
 }
 
 template <typename Dtype>

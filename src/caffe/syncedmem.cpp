@@ -1,18 +1,54 @@
 #include "caffe/syncedmem.hpp"
 
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
 
 namespace caffe {
 
 namespace {
+std::atomic<size_t> host_bytes_in_use{0};
+
+// The cgroup memory limit (v2 memory.max, else v1 memory.limit_in_bytes), or 0 for none.
+uint64_t cgroup_memory_limit() {
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(path);
+    uint64_t value = 0;
+    if (in >> value) return value;  // "max" (no limit) does not parse
+  }
+  return 0;
+}
+
+size_t padded(size_t size) { return ((size + 63) / 64) * 64; }
+
 void* host_alloc(size_t size) {
   // 64-byte alignment suits AVX-512 loads; a zero-byte blob still gets a valid pointer.
-  size_t bytes = ((size + 63) / 64) * 64;
-  void* ptr = std::aligned_alloc(64, bytes ? bytes : 64);
-  if (!ptr) CAFFE_THROW("out of host memory allocating ", size, " bytes");
+  const size_t bytes = size ? padded(size) : 64;
+  const size_t limit = HostMemoryLimit(), in_use = HostMemoryInUse();
+  if (bytes < size || bytes > limit || in_use > limit - bytes) {
+    CAFFE_THROW_AS(MemoryError, "cannot allocate ", size, " bytes: with the ", in_use,
+                   " bytes that blobs already hold that is more than the ", limit,
+                   " bytes of memory this process can have (RAM + swap, or its resource limit)");
+  }
+  void* ptr = std::aligned_alloc(64, bytes);
+  if (!ptr) {
+    CAFFE_THROW_AS(MemoryError, "out of memory allocating ", size, " bytes (blobs already hold ",
+                   in_use, " bytes)");
+  }
+  host_bytes_in_use += bytes;
   return ptr;
+}
+
+void host_free(void* ptr, size_t size) {
+  std::free(ptr);
+  host_bytes_in_use -= size ? padded(size) : 64;
 }
 
 #ifdef USE_CUDA
@@ -44,13 +80,33 @@ class DeviceGuard {
 #endif
 }  // namespace
 
+size_t HostMemoryLimit() {
+  uint64_t limit = UINT64_MAX;
+  struct sysinfo info;
+  if (sysinfo(&info) == 0) {
+    const uint64_t unit = info.mem_unit ? info.mem_unit : 1;
+    const uint64_t swap = uint64_t(info.totalswap) * unit;
+    limit = uint64_t(info.totalram) * unit + swap;
+    static const uint64_t cgroup = cgroup_memory_limit();  // fixed for the process's life
+    if (cgroup > 0 && cgroup < UINT64_MAX - swap) limit = std::min(limit, cgroup + swap);
+  }
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    struct rlimit rl;
+    if (getrlimit(resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+      limit = std::min<uint64_t>(limit, rl.rlim_cur);
+  }
+  return static_cast<size_t>(std::min<uint64_t>(limit, SIZE_MAX));
+}
+
+size_t HostMemoryInUse() { return host_bytes_in_use.load(std::memory_order_relaxed); }
+
 SyncedMemory::~SyncedMemory() {
   free_cpu();
   free_gpu();
 }
 
 void SyncedMemory::free_cpu() {
-  if (cpu_ptr_ && own_cpu_data_) std::free(cpu_ptr_);
+  if (cpu_ptr_ && own_cpu_data_) host_free(cpu_ptr_, size_);
   cpu_ptr_ = nullptr;
   own_cpu_data_ = false;
 }

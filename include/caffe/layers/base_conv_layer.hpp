@@ -194,6 +194,8 @@ class BaseConvolutionLayer : public Layer<Dtype> {
   Dtype* col_buffers() {
     const int64_t need = col_size() * Side::slots();
     if (need == 0) return nullptr;
+    LAYER_ENFORCE(need <= INT_MAX, "the im2col buffers of its ", Side::slots(), " threads would "
+                  "hold ", need, " elements, more than the ", INT_MAX, " a blob can hold");
     if (col_buffer_.count() < need) col_buffer_.Reshape(vector<int>{static_cast<int>(need)});
     return Side::mutable_data(&col_buffer_);
   }
@@ -202,6 +204,9 @@ class BaseConvolutionLayer : public Layer<Dtype> {
   Dtype* weight_partials() {
     const int64_t need = static_cast<int64_t>(this->blobs_[0]->count()) * (Side::slots() - 1);
     if (need == 0) return nullptr;
+    LAYER_ENFORCE(need <= INT_MAX, "the weight-gradient copies of its ", Side::slots(),
+                  " threads would hold ", need, " elements, more than the ", INT_MAX,
+                  " a blob can hold");
     if (weight_partials_.count() < need) weight_partials_.Reshape(vector<int>{static_cast<int>(need)});
     return Side::mutable_data(&weight_partials_);
   }

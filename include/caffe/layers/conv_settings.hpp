@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "caffe/kernels/im2col.hpp"
 #include "caffe/proto/caffe.pb.h"
 
 namespace caffe {
@@ -27,5 +28,10 @@ struct ConvSettings {
   int kernel[2], stride[2], pad[2], dilation[2];
 };
 ConvSettings parse_conv_settings(const ConvolutionParameter& p, const std::string& where);
+
+// Throws a ShapeError (prefixed by `where`) unless the im2col index arithmetic on g fits an
+// int: the padded image side plus one stride, and the dilated kernel's extent, at most
+// INT_MAX on both axes.
+void check_col_geometry(const ConvGeometry& g, const std::string& where);
 
 }  // namespace caffe

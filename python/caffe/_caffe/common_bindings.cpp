@@ -45,8 +45,13 @@ void bind_common(py::module_& m) {
       set_error(file, e.what());
     } catch (const caffe::DeviceError& e) {
       set_error(device, e.what());
+    } catch (const caffe::MemoryError& e) {
+      set_error(PyExc_MemoryError, e.what());
     } catch (const caffe::Error& e) {
       set_error(base, e.what());
+    } catch (const std::bad_alloc& e) {
+      // (pybind11 would raise MemoryError too, with the bare "std::bad_alloc")
+      set_error(PyExc_MemoryError, caffe::str_cat("out of memory (", e.what(), ")").c_str());
     }
   });
   // Tried before the one above (the last registered goes first).

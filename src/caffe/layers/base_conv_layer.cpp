@@ -12,13 +12,34 @@ void parse_axis_setting(const AxisSetting& s, int def, const std::string& where,
                      s.base, "_h/", s.base, "_w, not both");
     CAFFE_ENFORCE_AS(ParseError, s.has_h && s.has_w, where, s.base, "_h and ", s.base,
                      "_w must be given together");
+    CAFFE_ENFORCE_AS(ParseError, s.h <= INT_MAX && s.w <= INT_MAX, where, s.base, "_h/", s.base,
+                     "_w (", s.h, ", ", s.w, ") must be at most ", INT_MAX);
     out[0] = static_cast<int>(s.h);
     out[1] = static_cast<int>(s.w);
     return;
   }
   const int n = s.values.size();
   CAFFE_ENFORCE_AS(ParseError, n <= 2, where, s.name, " takes one value or one per spatial axis (2), got ", n);
-  for (int i = 0; i < 2; ++i) out[i] = n == 0 ? def : static_cast<int>(s.values.Get(n == 1 ? 0 : i));
+  for (int i = 0; i < 2; ++i) {
+    const uint32_t v = n == 0 ? def : s.values.Get(n == 1 ? 0 : i);
+    CAFFE_ENFORCE_AS(ParseError, v <= INT_MAX, where, s.name, " ", v, " is larger than ", INT_MAX);
+    out[i] = static_cast<int>(v);
+  }
+}
+
+void check_col_geometry(const ConvGeometry& g, const std::string& where) {
+  const int64_t in[2] = {g.height, g.width}, kernel[2] = {g.kernel_h, g.kernel_w};
+  const int64_t pad[2] = {g.pad_h, g.pad_w}, stride[2] = {g.stride_h, g.stride_w};
+  const int64_t dilation[2] = {g.dilation_h, g.dilation_w};
+  static const char* axis_name[2] = {"height", "width"};
+  for (int i = 0; i < 2; ++i) {
+    const int64_t extent = dilation[i] * (kernel[i] - 1) + 1;
+    CAFFE_ENFORCE_AS(ShapeError, in[i] + 2 * pad[i] + stride[i] <= INT_MAX && extent <= INT_MAX,
+                     where, "the ", axis_name[i], " geometry (image ", in[i], ", pad ", pad[i],
+                     ", stride ", stride[i], ", kernel ", kernel[i], ", dilation ", dilation[i],
+                     ") is too large: image + 2*pad + stride and the dilated kernel must be at "
+                     "most ", INT_MAX);
+  }
 }
 
 ConvSettings parse_conv_settings(const ConvolutionParameter& p, const std::string& where) {
@@ -133,7 +154,14 @@ void BaseConvolutionLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   col_geometry_ = ConvGeometry{conv_in_channels_, in_h, in_w, kernel_[0], kernel_[1],
                                pad_[0], pad_[1], stride_[0], stride_[1],
                                dilation_[0], dilation_[1], out_h, out_w};
+  check_col_geometry(col_geometry_, this->where());
   conv_out_spatial_dim_ = out_h * out_w;
+  // The portable passes keep one image's columns (kernel_dim x output positions per
+  // group) in a blob, which holds at most INT_MAX elements.
+  const int64_t cols = int64_t(kernel_dim_) * group_ * conv_out_spatial_dim_;
+  LAYER_ENFORCE(is_1x1_ || cols <= INT_MAX, "the im2col columns of one image (", kernel_dim_,
+                " x ", out_h, "x", out_w, " per group, ", group_, " group(s)) would hold ", cols,
+                " elements, more than the ", INT_MAX, " a blob can hold");
   col_offset_ = kernel_dim_ * conv_out_spatial_dim_;
   output_offset_ = conv_out_channels_ * conv_out_spatial_dim_ / group_;
   bottom_dim_ = b0.count(channel_axis_);

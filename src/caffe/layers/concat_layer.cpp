@@ -26,6 +26,7 @@ void ConcatLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     axis_ = checked_axis(this->where(), first, p.axis(), "concat_param.axis");
   }
   vector<int> shape = first.shape();
+  int64_t axis_size = first.shape(axis_);
   for (size_t i = 0; i < bottom.size(); ++i) {
     LAYER_ENFORCE(top[0] != bottom[i], "cannot run in place (top is bottom ", i, ")");
     if (i == 0) continue;
@@ -36,8 +37,11 @@ void ConcatLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     LAYER_ENFORCE(agree, "all bottoms must have the same shape except on the concat axis ", axis_,
                   ", but bottom 0 is ", first.shape_string(), " and bottom ", i, " is ",
                   b.shape_string());
-    shape[axis_] += b.shape(axis_);
+    axis_size += b.shape(axis_);
   }
+  LAYER_ENFORCE(axis_size <= INT_MAX, "the output would have size ", axis_size, " on the concat axis ",
+                axis_, ", more than ", INT_MAX);
+  shape[axis_] = static_cast<int>(axis_size);
   top[0]->Reshape(shape);
   if (bottom.size() == 1) top[0]->ShareData(first);
 }

@@ -37,7 +37,10 @@ void DummyDataLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
     fillers_.push_back(GetFiller<Dtype>(fp));
     refill_.push_back(fp.type() != "constant");
     auto pick = [&](const google::protobuf::RepeatedField<uint32_t>& f) {
-      return static_cast<int>(f.size() == 1 ? f.Get(0) : f.Get(t));
+      const uint32_t v = f.size() == 1 ? f.Get(0) : f.Get(t);
+      LAYER_ENFORCE(v <= INT_MAX, "top ", t, ": dummy_data_param size ", v, " is larger than ",
+                    INT_MAX);
+      return static_cast<int>(v);
     };
     if (legacy) {
       top[t]->Reshape(pick(p.num()), pick(p.channels()), pick(p.height()), pick(p.width()));
@@ -45,6 +48,15 @@ void DummyDataLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
       top[t]->Reshape(p.shape(p.shape_size() == 1 ? 0 : t));
     }
   }
+  // Filling allocates the tops: refuse first what cannot fit (the Net's own check comes
+  // after set-up, i.e. after the fill).
+  size_t bytes = 0;
+  for (int t = 0; t < num_top; ++t) bytes += top[t]->count() * sizeof(Dtype);
+  const size_t limit = HostMemoryLimit(), in_use = HostMemoryInUse();
+  CAFFE_ENFORCE_AS(MemoryError, bytes <= limit && in_use <= limit - bytes, this->where(), "its ",
+                   num_top, " top(s) need ", bytes, " bytes; with the ", in_use,
+                   " bytes that blobs already hold that is more than the ", limit,
+                   " bytes of memory this process can have (RAM + swap, or its resource limit)");
   Fill(top, true);
 }
 

@@ -9,8 +9,10 @@ template <typename Dtype>
 void EmbedLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
                                    const vector<Blob<Dtype>*>& top) {
   const EmbedParameter& p = this->layer_param_.embed_param();
-  LAYER_ENFORCE(p.num_output() > 0, "embed_param.num_output must be positive, got ", p.num_output());
-  LAYER_ENFORCE(p.input_dim() > 0, "embed_param.input_dim must be positive, got ", p.input_dim());
+  LAYER_ENFORCE(p.num_output() > 0 && p.num_output() <= INT_MAX, "embed_param.num_output must be "
+                "in [1, ", INT_MAX, "], got ", p.num_output());
+  LAYER_ENFORCE(p.input_dim() > 0 && p.input_dim() <= INT_MAX, "embed_param.input_dim must be in "
+                "[1, ", INT_MAX, "], got ", p.input_dim());
   num_output_ = p.num_output();
   input_dim_ = p.input_dim();
   if (this->blobs_.empty()) {

@@ -40,6 +40,7 @@ void Im2colLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   geom_ = ConvGeometry{channels, bottom[0]->shape(2), bottom[0]->shape(3), kernel_[0], kernel_[1],
                        pad_[0], pad_[1], stride_[0], stride_[1], dilation_[0], dilation_[1],
                        out[0], out[1]};
+  check_col_geometry(geom_, this->where());
   num_ = bottom[0]->shape(0);
   top[0]->Reshape(vector<int>{num_, channels * kernel_[0] * kernel_[1], out[0], out[1]});
   bottom_dim_ = bottom[0]->count(1);

@@ -9,8 +9,9 @@ template <typename Dtype>
 void InnerProductLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
                                           const vector<Blob<Dtype>*>& top) {
   const InnerProductParameter& p = this->layer_param_.inner_product_param();
-  CAFFE_ENFORCE_AS(ParseError, p.num_output() > 0, this->where(),
-                   "inner_product_param.num_output must be positive, got ", p.num_output());
+  CAFFE_ENFORCE_AS(ParseError, p.num_output() > 0 && p.num_output() <= INT_MAX, this->where(),
+                   "inner_product_param.num_output must be in [1, ", INT_MAX, "], got ",
+                   p.num_output());
   N_ = static_cast<int>(p.num_output());
   bias_term_ = p.bias_term();
   transpose_ = p.transpose();

@@ -31,12 +31,17 @@ void PoolingLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
   CAFFE_ENFORCE_AS(ParseError, p.has_stride_h() == p.has_stride_w(), where,
                    "stride_h and stride_w must be given together");
   PoolGeometry& g = geom_;
-  g.kernel_h = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_h());
-  g.kernel_w = static_cast<int>(p.has_kernel_size() ? p.kernel_size() : p.kernel_w());
-  g.pad_h = static_cast<int>(p.has_pad_h() ? p.pad_h() : p.pad());
-  g.pad_w = static_cast<int>(p.has_pad_w() ? p.pad_w() : p.pad());
-  g.stride_h = static_cast<int>(p.has_stride_h() ? p.stride_h() : p.stride());
-  g.stride_w = static_cast<int>(p.has_stride_w() ? p.stride_w() : p.stride());
+  auto value = [&](uint32_t v, const char* field) {
+    CAFFE_ENFORCE_AS(ParseError, v <= INT_MAX, where, "pooling_param.", field, " ", v,
+                     " is larger than ", INT_MAX);
+    return static_cast<int>(v);
+  };
+  g.kernel_h = value(p.has_kernel_size() ? p.kernel_size() : p.kernel_h(), "kernel");
+  g.kernel_w = value(p.has_kernel_size() ? p.kernel_size() : p.kernel_w(), "kernel");
+  g.pad_h = value(p.has_pad_h() ? p.pad_h() : p.pad(), "pad");
+  g.pad_w = value(p.has_pad_w() ? p.pad_w() : p.pad(), "pad");
+  g.stride_h = value(p.has_stride_h() ? p.stride_h() : p.stride(), "stride");
+  g.stride_w = value(p.has_stride_w() ? p.stride_w() : p.stride(), "stride");
   CAFFE_ENFORCE_AS(ParseError, g.stride_h > 0 && g.stride_w > 0, where,
                    "strides must be positive, got ", g.stride_h, "x", g.stride_w);
   if (global_pooling_) {
@@ -68,6 +73,11 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     g.kernel_h = g.height;
     g.kernel_w = g.width;
   }
+  // The pooling kernels compute positions up to in + 2*pad + stride in int.
+  LAYER_ENFORCE(int64_t(g.height) + 2 * int64_t(g.pad_h) + g.stride_h <= INT_MAX &&
+                int64_t(g.width) + 2 * int64_t(g.pad_w) + g.stride_w <= INT_MAX,
+                "the padded input ", g.height, "x", g.width, " + 2*(", g.pad_h, "x", g.pad_w,
+                ") plus the stride is larger than ", INT_MAX);
   LAYER_ENFORCE(g.height + 2 * g.pad_h >= g.kernel_h && g.width + 2 * g.pad_w >= g.kernel_w,
                 "the kernel ", g.kernel_h, "x", g.kernel_w, " is larger than the padded input ",
                 g.height, "x", g.width, " + 2*(", g.pad_h, "x", g.pad_w, ")");

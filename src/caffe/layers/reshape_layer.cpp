@@ -22,6 +22,9 @@ void ReshapeLayer<Dtype>::LayerSetUp(const vector<Blob<Dtype>*>& bottom,
     } else {
       LAYER_ENFORCE(d > 0, "reshape_param.shape dimensions must be positive, 0 (copy) or -1 ",
                     "(infer), got ", d, " at position ", i);
+      // (both factors are at most INT_MAX: no overflow)
+      LAYER_ENFORCE(d <= INT_MAX && constant_count_ * d <= INT_MAX, "reshape_param.shape asks "
+                    "for more than ", INT_MAX, " elements, the most a blob can hold");
       constant_count_ *= d;
     }
   }
@@ -42,12 +45,16 @@ vector<int> ReshapeLayer<Dtype>::TopShape(const Blob<Dtype>& in) const {
   vector<int> shape(in.shape().begin(), in.shape().begin() + start);
   for (int i = 0; i < p.shape().dim_size(); ++i) shape.push_back(static_cast<int>(p.shape().dim(i)));
   shape.insert(shape.end(), in.shape().begin() + end, in.shape().end());
-  int64_t known = constant_count_ * in.count(0, start) * in.count(end);
+  // The product of the known sizes, stopped once it passes INT_MAX (then no bottom fits).
+  int64_t known = constant_count_;
+  auto times = [&known](int64_t d) { known = known > INT_MAX ? known : known * d; };
+  times(in.count(0, start));
+  times(in.count(end));
   for (int i : copy_axes_) {
     LAYER_ENFORCE(start + i < n, "reshape_param.shape has 0 (copy) at position ", i,
                   " but the bottom ", in.shape_string(), " has no axis ", start + i);
     shape[start + i] = in.shape(start + i);
-    known *= in.shape(start + i);
+    times(in.shape(start + i));
   }
   if (inferred_axis_ >= 0) {
     LAYER_ENFORCE(known != 0 && in.count() % known == 0, "cannot infer the -1 dimension: ",
@@ -56,10 +63,11 @@ vector<int> ReshapeLayer<Dtype>::TopShape(const Blob<Dtype>& in) const {
     shape[start + inferred_axis_] = static_cast<int>(in.count() / known);
   }
   int64_t count = 1;
-  for (int d : shape) count *= d;
+  for (int d : shape) count = count > INT_MAX ? count : count * d;
   std::string wanted;
   for (int d : shape) wanted += (wanted.empty() ? "" : " ") + std::to_string(d);
-  LAYER_ENFORCE(count == in.count(), "the new shape (", wanted, ") has ", count,
+  LAYER_ENFORCE(count == in.count(), "the new shape (", wanted, ") has ",
+                count > INT_MAX ? str_cat("more than ", INT_MAX) : std::to_string(count),
                 " elements but the bottom ", in.shape_string(), " has ", in.count());
   return shape;
 }

@@ -28,10 +28,16 @@ void SPPLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     PoolGeometry& g = l.geom;
     g.height = H;
     g.width = W;
-    g.kernel_h = (H + bins - 1) / bins;
-    g.kernel_w = (W + bins - 1) / bins;
-    g.pad_h = (g.kernel_h * bins - H + 1) / 2;
-    g.pad_w = (g.kernel_w * bins - W + 1) / 2;
+    // In int64: the pooling kernels need in + 2*pad + stride to fit an int.
+    const int64_t kernel_h = (int64_t(H) + bins - 1) / bins, kernel_w = (int64_t(W) + bins - 1) / bins;
+    const int64_t pad_h = (kernel_h * bins - H + 1) / 2, pad_w = (kernel_w * bins - W + 1) / 2;
+    LAYER_ENFORCE(H + 2 * pad_h + kernel_h <= INT_MAX && W + 2 * pad_w + kernel_w <= INT_MAX,
+                  "the input ", H, "x", W, " is too large for pyramid level ", level, " (", bins,
+                  "x", bins, " bins)");
+    g.kernel_h = static_cast<int>(kernel_h);
+    g.kernel_w = static_cast<int>(kernel_w);
+    g.pad_h = static_cast<int>(pad_h);
+    g.pad_w = static_cast<int>(pad_w);
     g.stride_h = g.kernel_h;
     g.stride_w = g.kernel_w;
     LAYER_ENFORCE(H > 0 && W > 0 && g.pad_h < g.kernel_h && g.pad_w < g.kernel_w, "the input ", H,

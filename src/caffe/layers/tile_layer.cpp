@@ -16,7 +16,10 @@ void TileLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   tiles_ = p.tiles();
   inner_ = bottom[0]->count(axis);
   vector<int> shape = bottom[0]->shape();
-  shape[axis] *= p.tiles();
+  const int64_t tiled = int64_t(shape[axis]) * p.tiles();
+  LAYER_ENFORCE(tiled <= INT_MAX, "tiling axis ", axis, " of the bottom ", bottom[0]->shape_string(),
+                " ", p.tiles(), " times gives the size ", tiled, ", more than ", INT_MAX);
+  shape[axis] = static_cast<int>(tiled);
   top[0]->Reshape(shape);
 }
 
