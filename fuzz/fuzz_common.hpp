@@ -32,10 +32,15 @@
 
 // Sanitizer defaults (the environment's ASAN_OPTIONS / UBSAN_OPTIONS still win). A single
 // allocation above max_allocation_size_mb fails (malloc returns null, so the library's own
-// out-of-memory error is what the target sees) instead of taking the machine's memory.
+// out-of-memory error is what the target sees) instead of taking the machine's memory;
+// operator new cannot return null, so the sanitizer reports a `new` above it as out of
+// memory. A target may set FUZZ_MAX_ALLOCATION_MB before including this file.
+#ifndef FUZZ_MAX_ALLOCATION_MB
+#define FUZZ_MAX_ALLOCATION_MB "64"
+#endif
 extern "C" const char* __asan_default_options() {
-  return "allocator_may_return_null=1:max_allocation_size_mb=64:detect_leaks=1:"
-         "handle_abort=1:symbolize=1";
+  return "allocator_may_return_null=1:max_allocation_size_mb=" FUZZ_MAX_ALLOCATION_MB
+         ":detect_leaks=1:handle_abort=1:symbolize=1";
 }
 extern "C" const char* __ubsan_default_options() {
   return "print_stacktrace=1:halt_on_error=1";
