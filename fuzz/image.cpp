@@ -8,9 +8,10 @@
 
 #include "caffe/data_transformer.hpp"
 #include "caffe/util/image_io.hpp"
-// OpenCV's decoders allocate buffers of up to 1 GiB (a TIFF tile) from a file's header with
-// operator new and handle a failure themselves (imread / imdecode return an empty image);
-// with the default limit the sanitizer would report those as out of memory.
+// OpenCV's decoders size some buffers from a file's header (a TIFF tile: 125 MB for a
+// 200-byte file the fuzzer made), allocate them with operator new and handle a failure
+// themselves (imread / imdecode return an empty image); with the default limit the
+// sanitizer would report those as out of memory.
 #define FUZZ_MAX_ALLOCATION_MB "1536"
 #include "fuzz_common.hpp"
 
