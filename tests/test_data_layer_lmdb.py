@@ -149,3 +149,56 @@ def test_make_list_file(tmp_path):
     net = lmdb_net(tmp_path, db, 5)
     net.forward()
     np.testing.assert_array_equal(net.blobs['label'].data, [0, 0, 1, 1, 1])
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        out.append((n & 0x7F) | (0x80 if n > 0x7F else 0))
+        n >>= 7
+        if not n:
+            return bytes(out)
+
+
+def test_a_record_claiming_a_huge_shape_is_refused_before_allocating(tmp_path):
+    # A corrupt record whose header claims 1 x 20000 x 20000 pixels but holds 4 bytes: the
+    # data layer used to allocate and zero a batch of that size (1.6 GB of floats) in its
+    # prefetch thread before checking the bytes. It must be refused from the header, when
+    # the net is built. The record is corrupted in place in the LMDB file (same length; LMDB
+    # keeps no checksums).
+    images = random_images(1, 6, 5, seed=4)
+    names = write_pngs(tmp_path / 'imgs', images)
+    source = write_list(tmp_path / 'list.txt', names, [7])
+    db = tmp_path / 'one_lmdb'
+    run(tool('convert_imageset'), f'{tmp_path}/imgs/', source, db)
+    pixels = as_caffe(images)[0].astype(np.uint8).tobytes()  # C x H x W, BGR
+    original = b'\x08\x03\x10\x06\x18\x05\x22' + _varint(len(pixels)) + pixels
+    corrupt = b'\x08\x01\x10' + _varint(20000) + b'\x18' + _varint(20000) + b'\x22\x04abcd'
+    filler = len(original) - len(corrupt) - 2  # an unknown field 15 pads to the same length
+    corrupt += b'\x7a' + _varint(filler) + b'\x00' * filler
+    assert len(corrupt) == len(original)
+    data_file = db / 'data.mdb'
+    content = data_file.read_bytes()
+    assert content.count(original) == 1
+    data_file.write_bytes(content.replace(original, corrupt))
+    net_file = tmp_path / 'net.prototxt'
+    net_file.write_text(f'layer {{ name: "data" type: "Data" top: "data" top: "label" '
+                        f'data_param {{ source: "{db}" batch_size: 2 backend: LMDB }} }}\n')
+    script = f'''
+import resource, caffe
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    net = caffe.Net({str(net_file)!r}, caffe.TEST)
+    net.forward()
+    print('loaded')
+except caffe.CaffeError as e:
+    print('error:', type(e).__name__, e)
+print('grew_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+'''
+    out = run(sys.executable, '-c', script)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith('error: ShapeError'), lines
+    assert "layer 'data'" in lines[0] and 'holds 4 bytes' in lines[0], lines
+    assert '1 x 20000 x 20000' in lines[0], lines
+    grew_kb = int(lines[1].split()[1])
+    assert grew_kb < 100 * 1024, f'the corrupt record raised the peak memory by {grew_kb} kB'

@@ -3,6 +3,8 @@ differences, large logits."""
 import numpy as np
 import pytest
 
+import caffe
+
 from caffe_test_utils import check_gradient, layer_loss
 
 RNG = np.random.RandomState(23)
@@ -36,3 +38,21 @@ def test_ignore_label_and_batch_normalization():
 def test_large_logits_stay_finite():
     x, p = np.array([[-800.0, 800.0]]), np.array([[0.0, 1.0]])
     assert layer_loss('type: "SigmoidCrossEntropyLoss"', {'x': x, 'p': p}) == pytest.approx(0)
+
+
+@pytest.mark.parametrize('layer, bottoms', [
+    ('SigmoidCrossEntropyLoss', 'bottom: "x" bottom: "x"'),  # divided count by batch: SIGFPE
+    ('HingeLoss', 'bottom: "x" bottom: "y"'),
+    ('MultinomialLogisticLoss', 'bottom: "x" bottom: "y"'),
+    ('EuclideanLoss', 'bottom: "x" bottom: "x"'),
+    ('SoftmaxWithLoss', 'bottom: "x" bottom: "y"'),
+])
+def test_an_empty_batch_is_a_clear_error(layer, bottoms):
+    # Found by fuzzing (fuzz/net_prototxt): a batch of 0 items made the loss divide by zero.
+    net_text = f'''
+layer {{ name: "in" type: "Input" top: "x" top: "y"
+        input_param {{ shape {{ dim: 0 dim: 3 }} shape {{ dim: 0 }} }} }}
+layer {{ name: "loss" type: "{layer}" {bottoms} top: "loss" }}
+'''
+    with pytest.raises(caffe.ShapeError, match="layer 'loss'.*empty batch"):
+        caffe.Net.from_string(net_text, caffe.TRAIN)

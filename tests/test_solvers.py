@@ -311,6 +311,24 @@ def test_bad_restores_change_nothing(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_restore_rejects_a_negative_current_step(tmp_path):
+    # The multistep policy indexes stepvalue[current_step]; a state whose current_step is
+    # negative made it read before the list (and crash when the list is empty).
+    from caffe.proto import caffe_pb2
+    solver = make_solver(tmp_path, lr_policy='"multistep"', gamma=0.5)
+    solver.step(1)
+    solver.snapshot()
+    state = caffe_pb2.SolverState()
+    state.ParseFromString((tmp_path / 'snap_iter_1.solverstate').read_bytes())
+    state.current_step = -1
+    bad = tmp_path / 'negative_step.solverstate'
+    bad.write_bytes(state.SerializeToString())
+    fresh = make_solver(tmp_path, lr_policy='"multistep"', gamma=0.5)
+    with pytest.raises(caffe.FileError, match='current_step -1'):
+        fresh.restore(str(bad))
+    assert fresh.iter == 0
+
+
 @pytest.mark.skipif(not caffe.has_gpu(), reason='no GPU')
 @pytest.mark.parametrize('kind', sorted(RULES))
 def test_gpu_matches_cpu(tmp_path, kind):

@@ -126,3 +126,64 @@ def test_corrupt_and_missing_weights_files(tmp_path):
     truncated.write_bytes(open(good, 'rb').read()[:-7])
     with pytest.raises(caffe.CaffeError):
         net.copy_from(str(truncated))
+
+
+def saved_weights(tmp_path, net):
+    """The NetParameter net.save writes, parsed with the Python protobuf classes."""
+    from caffe.proto import caffe_pb2
+    path = str(tmp_path / 'w.caffemodel')
+    net.save(path)
+    param = caffe_pb2.NetParameter()
+    param.ParseFromString(open(path, 'rb').read())
+    return param
+
+
+def test_dimensions_beyond_int_range_are_rejected_not_truncated(tmp_path):
+    # A stored dimension of 4 + 2**32 once compared equal to 4 (the int64 was cut to int),
+    # so a corrupt file loaded as if it were right.
+    net = caffe.Net.from_string(NET, caffe.TEST)
+    param = saved_weights(tmp_path, net)
+    ip1 = next(layer for layer in param.layer if layer.name == 'ip1')
+    ip1.blobs[0].shape.dim[0] += 2 ** 32
+    bad = tmp_path / 'huge_dim.caffemodel'
+    bad.write_bytes(param.SerializeToString())
+    before = net.params['ip1'][0].data.copy()
+    with pytest.raises(caffe.CaffeError, match="ip1.*4294967300"):
+        net.copy_from(str(bad))
+    np.testing.assert_array_equal(net.params['ip1'][0].data, before)
+
+
+def test_a_huge_stored_shape_is_reported_without_allocating_it(tmp_path):
+    # A 30-byte blob claiming 16384 x 16384 values (1 GiB of floats) must be refused from its
+    # header: the loader used to allocate and zero the whole blob to name its shape in the
+    # error message. Run in a child process so that its peak memory is its own.
+    net_file = tmp_path / 'net.prototxt'
+    net_file.write_text(NET)
+    net = caffe.Net.from_string(NET, caffe.TEST)
+    param = saved_weights(tmp_path, net)
+    blob = next(layer for layer in param.layer if layer.name == 'ip1').blobs[0]
+    blob.ClearField('data')
+    blob.shape.ClearField('dim')
+    blob.shape.dim.extend([16384, 16384])
+    bad = tmp_path / 'huge_shape.caffemodel'
+    bad.write_bytes(param.SerializeToString())
+    script = f'''
+import resource, caffe
+net = caffe.Net({str(net_file)!r}, caffe.TEST)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    net.copy_from({str(bad)!r})
+    print('loaded')
+except caffe.ShapeError as e:
+    print('error:', e)
+print('grew_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+'''
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith('error:') and "'ip1'" in lines[0] and '16384 16384' in lines[0], lines
+    grew_kb = int(lines[1].split()[1])
+    assert grew_kb < 100 * 1024, f'loading the bad file raised the peak memory by {grew_kb} kB'

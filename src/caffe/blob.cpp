@@ -1,7 +1,10 @@
 #include "caffe/blob.hpp"
 
+#include <algorithm>
+#include <climits>
 #include <sstream>
 
+#include "caffe/util/blob_proto.hpp"
 #include "caffe/util/math_functions.hpp"
 
 namespace caffe {
@@ -280,6 +283,45 @@ void Blob<Dtype>::scale_diff(Dtype s) {
 }
 #undef GPU_OR_NOTHING
 
+std::vector<int64_t> StoredDims(const BlobProto& proto) {
+  if (proto.has_num() || proto.has_channels() || proto.has_height() || proto.has_width())
+    return {proto.num(), proto.channels(), proto.height(), proto.width()};
+  return std::vector<int64_t>(proto.shape().dim().begin(), proto.shape().dim().end());
+}
+
+std::string StoredShapeString(const BlobProto& proto) {
+  std::ostringstream os;
+  int64_t count = 1;
+  bool overflow = false;
+  for (int64_t d : StoredDims(proto)) {
+    os << d << " ";
+    overflow = overflow || __builtin_mul_overflow(count, d, &count);
+  }
+  if (overflow) {
+    os << "(more than 2^63 values)";
+  } else {
+    os << "(" << count << ")";
+  }
+  return os.str();
+}
+
+std::vector<int> StoredShape(const BlobProto& proto) {
+  const std::vector<int64_t> dims = StoredDims(proto);
+  CAFFE_ENFORCE_AS(FileError, dims.size() <= static_cast<size_t>(kMaxBlobAxes), "stored blob has ",
+                   dims.size(), " axes; at most ", kMaxBlobAxes, " are supported");
+  std::vector<int> shape;
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    CAFFE_ENFORCE_AS(FileError, d >= 0 && d <= INT_MAX, "stored blob shape ",
+                     StoredShapeString(proto), " has a dimension outside [0, ", INT_MAX, "]");
+    count *= d;
+    CAFFE_ENFORCE_AS(FileError, count <= INT_MAX, "stored blob shape ", StoredShapeString(proto),
+                     " has more than INT_MAX values");
+    shape.push_back(static_cast<int>(d));
+  }
+  return shape;
+}
+
 template <typename Dtype>
 bool Blob<Dtype>::ShapeEquals(const BlobProto& other) const {
   if (other.has_num() || other.has_channels() || other.has_height() || other.has_width()) {
@@ -288,43 +330,38 @@ bool Blob<Dtype>::ShapeEquals(const BlobProto& other) const {
            LegacyShape(-3) == other.channels() && LegacyShape(-2) == other.height() &&
            LegacyShape(-1) == other.width();
   }
-  vector<int> other_shape(other.shape().dim_size());
-  for (int i = 0; i < other.shape().dim_size(); ++i) other_shape[i] = other.shape().dim(i);
-  return shape_ == other_shape;
+  // Compared as stored (int64): a dimension beyond int range never equals one of ours.
+  const auto& dims = other.shape().dim();
+  return dims.size() == static_cast<int>(shape_.size()) &&
+         std::equal(shape_.begin(), shape_.end(), dims.begin());
 }
 
 template <typename Dtype>
 void Blob<Dtype>::FromProto(const BlobProto& proto, bool reshape) {
-  vector<int> shape;
-  if (proto.has_num() || proto.has_channels() || proto.has_height() || proto.has_width()) {
-    shape = {proto.num(), proto.channels(), proto.height(), proto.width()};
-  } else {
-    for (int i = 0; i < proto.shape().dim_size(); ++i) shape.push_back(proto.shape().dim(i));
+  // Everything is checked against the stored header before anything is allocated.
+  const vector<int> shape = StoredShape(proto);
+  if (!reshape) {
+    CAFFE_ENFORCE_AS(ShapeError, ShapeEquals(proto), "stored blob has shape ",
+                     StoredShapeString(proto), "; expected ", shape_string());
   }
-  if (reshape) {
-    Reshape(shape);
-  } else {
-    CAFFE_ENFORCE_AS(ShapeError, ShapeEquals(proto), "stored blob shape does not match: expected ",
-                     shape_string());
-  }
+  int64_t count = 1;
+  for (int d : shape) count *= d;
+  const bool doubles = proto.double_data_size() > 0;
+  const int64_t values = doubles ? proto.double_data_size() : proto.data_size();
+  CAFFE_ENFORCE_AS(FileError, values == count, "stored blob has ", values, " values; its shape ",
+                   StoredShapeString(proto), " needs ", count);
+  const bool double_diff = proto.double_diff_size() > 0;
+  const int64_t diffs = double_diff ? proto.double_diff_size() : proto.diff_size();
+  CAFFE_ENFORCE_AS(FileError, diffs == 0 || diffs == count, "stored blob has ", diffs,
+                   " diff values; its shape ", StoredShapeString(proto), " needs ", count);
+  if (reshape) Reshape(shape);
   Dtype* data = mutable_cpu_data();
-  if (proto.double_data_size() > 0) {
-    CAFFE_ENFORCE_AS(FileError, proto.double_data_size() == count_, "stored blob has ",
-                     proto.double_data_size(), " values, shape ", shape_string(), " needs ", count_);
-    for (int i = 0; i < count_; ++i) data[i] = proto.double_data(i);
-  } else {
-    CAFFE_ENFORCE_AS(FileError, proto.data_size() == count_, "stored blob has ", proto.data_size(),
-                     " values, shape ", shape_string(), " needs ", count_);
-    for (int i = 0; i < count_; ++i) data[i] = proto.data(i);
-  }
-  if (proto.double_diff_size() > 0) {
-    CAFFE_ENFORCE_AS(FileError, proto.double_diff_size() == count_, "stored blob diff size mismatch");
+  for (int i = 0; i < count_; ++i)
+    data[i] = static_cast<Dtype>(doubles ? proto.double_data(i) : proto.data(i));
+  if (diffs > 0) {
     Dtype* diff = mutable_cpu_diff();
-    for (int i = 0; i < count_; ++i) diff[i] = proto.double_diff(i);
-  } else if (proto.diff_size() > 0) {
-    CAFFE_ENFORCE_AS(FileError, proto.diff_size() == count_, "stored blob diff size mismatch");
-    Dtype* diff = mutable_cpu_diff();
-    for (int i = 0; i < count_; ++i) diff[i] = proto.diff(i);
+    for (int i = 0; i < count_; ++i)
+      diff[i] = static_cast<Dtype>(double_diff ? proto.double_diff(i) : proto.diff(i));
   }
 }
 

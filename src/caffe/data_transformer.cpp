@@ -7,6 +7,30 @@
 
 namespace caffe {
 
+namespace {
+
+// Checks a raw (not encoded) datum's shape against its payload -- C*H*W bytes or floats --
+// and returns C*H*W. Data layers ask for the shape before they allocate a batch, so a
+// corrupt record is refused from its header, not after a blob of its claimed size exists.
+size_t check_raw_datum(const Datum& datum, const std::string& where) {
+  const int C = datum.channels(), H = datum.height(), W = datum.width();
+  CAFFE_ENFORCE_AS(ShapeError, C > 0 && H > 0 && W > 0, where, "datum has shape ", C, " x ", H,
+                   " x ", W, "; every dimension must be positive");
+  const size_t size = static_cast<size_t>(C) * H * W;
+  if (!datum.data().empty()) {
+    CAFFE_ENFORCE_AS(ShapeError, datum.data().size() == size, where, "datum holds ",
+                     datum.data().size(), " bytes; its shape ", C, " x ", H, " x ", W,
+                     " needs ", size);
+  } else {
+    CAFFE_ENFORCE_AS(ShapeError, static_cast<size_t>(datum.float_data_size()) == size, where,
+                     "datum holds ", datum.float_data_size(), " floats; its shape ", C, " x ", H,
+                     " x ", W, " needs ", size);
+  }
+  return size;
+}
+
+}  // namespace
+
 template <typename Dtype>
 DataTransformer<Dtype>::DataTransformer(const TransformationParameter& param, Phase phase,
                                         const std::string& where)
@@ -133,6 +157,7 @@ vector<int> DataTransformer<Dtype>::InferBlobShape(const cv::Mat& raw) const {
 template <typename Dtype>
 vector<int> DataTransformer<Dtype>::InferBlobShape(const Datum& datum) const {
   if (datum.encoded()) return InferBlobShape(Decode(datum));
+  check_raw_datum(datum, where_);
   const int crop = static_cast<int>(param_.crop_size());
   return {1, datum.channels(), crop > 0 ? crop : datum.height(), crop > 0 ? crop : datum.width()};
 }
@@ -152,22 +177,14 @@ void DataTransformer<Dtype>::Transform(const Datum& datum, Dtype* out) {
     Transform(Decode(datum), out);
     return;
   }
+  check_raw_datum(datum, where_);
   const int C = datum.channels(), H = datum.height(), W = datum.width();
-  const size_t size = static_cast<size_t>(C) * H * W;
-  CAFFE_ENFORCE_AS(ShapeError, C > 0 && H > 0 && W > 0, where_, "datum has shape ", C, " x ", H,
-                   " x ", W, "; every dimension must be positive");
   const Plan plan = MakePlan(C, H, W);
   if (!datum.data().empty()) {
-    CAFFE_ENFORCE_AS(ShapeError, datum.data().size() == size, where_, "datum holds ",
-                     datum.data().size(), " bytes; its shape ", C, " x ", H, " x ", W,
-                     " needs ", size);
     const uchar* bytes = reinterpret_cast<const uchar*>(datum.data().data());
     Apply(plan, C, H, W,
           [&](int c, int h, int w) { return bytes[(static_cast<size_t>(c) * H + h) * W + w]; }, out);
   } else {
-    CAFFE_ENFORCE_AS(ShapeError, static_cast<size_t>(datum.float_data_size()) == size, where_,
-                     "datum holds ", datum.float_data_size(), " floats; its shape ", C, " x ", H,
-                     " x ", W, " needs ", size);
     const float* floats = datum.float_data().data();
     Apply(plan, C, H, W,
           [&](int c, int h, int w) { return floats[(static_cast<size_t>(c) * H + h) * W + w]; }, out);

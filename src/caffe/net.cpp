@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "caffe/layer_factory.hpp"
+#include "caffe/util/blob_proto.hpp"
 #include "caffe/util/hdf5.hpp"
 #include "caffe/util/io.hpp"
 #include "caffe/util/math_functions.hpp"
@@ -507,11 +508,9 @@ void Net<Dtype>::CopyTrainedLayersFrom(const NetParameter& in_param) {
                      " parameter blob(s), the net expects ", target_blobs.size());
     for (int j = 0; j < source_layer.blobs_size(); ++j) {
       if (!target_blobs[j]->ShapeEquals(source_layer.blobs(j))) {
-        Blob<Dtype> stored;
-        stored.FromProto(source_layer.blobs(j));
         CAFFE_THROW_AS(ShapeError, "weights for layer '", name, "' parameter ", j, ": the file has shape ",
-                       stored.shape_string(), ", the net expects ", target_blobs[j]->shape_string(),
-                       " (is the file from another network?)");
+                       StoredShapeString(source_layer.blobs(j)), ", the net expects ",
+                       target_blobs[j]->shape_string(), " (is the file from another network?)");
       }
       target_blobs[j]->FromProto(source_layer.blobs(j), false);
     }

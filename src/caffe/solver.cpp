@@ -477,6 +477,9 @@ void Solver<Dtype>::Restore(const std::string& state_file) {
     ReadProtoFromBinaryFile(state_file, &state);
   }
   CAFFE_ENFORCE_AS(FileError, state.iter() >= 0, "'", state_file, "': negative iteration ", state.iter());
+  // current_step indexes the multistep policy's stepvalue list.
+  CAFFE_ENFORCE_AS(FileError, state.current_step() >= 0, "'", state_file, "': negative current_step ",
+                   state.current_step());
   CheckSolverState(state, state_file);
   std::mt19937_64 rng;
   if (state.has_rng_state()) {

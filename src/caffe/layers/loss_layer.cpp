@@ -20,6 +20,9 @@ void LossLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
                     bottom[0]->shape(0) == bottom[1]->shape(0),
                 "the predictions and the targets must have the same first dimension, got shapes ",
                 bottom[0]->shape_string(), " and ", bottom[1]->shape_string());
+  // Losses average over the batch (and some divide counts by it): an empty batch has none.
+  LAYER_ENFORCE(bottom[0]->shape(0) > 0, "a loss needs at least one item, got an empty batch "
+                "(shape ", bottom[0]->shape_string(), ")");
   top[0]->Reshape(vector<int>());  // a scalar
 }
 

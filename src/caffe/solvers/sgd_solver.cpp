@@ -3,6 +3,7 @@
 #include "caffe/kernels/solver_updates.hpp"
 #include "caffe/sgd_solvers.hpp"
 #include "caffe/solver_factory.hpp"
+#include "caffe/util/blob_proto.hpp"
 #include "caffe/util/math_functions.hpp"
 
 namespace caffe {
@@ -112,10 +113,9 @@ void SGDSolver<Dtype>::CheckSolverState(const SolverState& state, const std::str
                    " (is it the state of another net or solver type?)");
   for (int i = 0; i < state.history_size(); ++i) {
     if (history_[i]->ShapeEquals(state.history(i))) continue;
-    Blob<Dtype> stored;
-    stored.FromProto(state.history(i));
-    CAFFE_THROW_AS(FileError, "'", file, "': history blob ", i, " has shape ", stored.shape_string(),
-                   ", the solver expects ", history_[i]->shape_string());
+    CAFFE_THROW_AS(FileError, "'", file, "': history blob ", i, " has shape ",
+                   StoredShapeString(state.history(i)), ", the solver expects ",
+                   history_[i]->shape_string());
   }
 }
 
