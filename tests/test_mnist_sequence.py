@@ -168,9 +168,10 @@ def test_tool_writes_hdf5_files_lists_and_params(tmp_path):
         assert f['label'].shape == (5, 3) and f['label'].dtype == np.float32
         assert f['positions'].shape == (5, 3, 2)
         np.testing.assert_array_equal(f['cont'][:], np.tile([0, 1, 1], (5, 1)))
+        np.testing.assert_array_equal(f['step'][:], np.tile([0, 1, 2], (5, 1)))
     params = json.load(open(out / 'params.json'))
     assert params == dict(sequence.PRESETS['sequence3'], train=25, test=7, seed=3,
-                          rows_per_file=10)
+                          rows_per_file=10, format=2)
     # The files hold what the generator makes from the same seed (train: seed * 2).
     tool = _load_tool()
     images, labels, positions = tool.read_split(str(out), 'train')

@@ -24,7 +24,7 @@ sys.path.insert(0, EXAMPLE)
 import train_all  # noqa: E402
 
 common = train_all.common
-NETS = ['rnn_st', 'cnn']
+NETS = ['rnn_st', 'rnn_st_windows', 'cnn']
 BATCH = 4
 
 
@@ -100,6 +100,25 @@ def test_rnn_st_starts_at_the_identity_and_reads_the_files(tiny_set, tmp_path):
     np.testing.assert_allclose(glimpse, want, atol=1e-5)
     scores = net.blobs['scores'].data
     assert scores.shape == (3 * BATCH, 10) and 0 <= float(net.blobs['accuracy'].data) <= 1
+
+
+def test_rnn_st_windows_starts_on_the_three_thirds(tiny_set, tmp_path):
+    import caffe
+    net, _ = build('rnn_st_windows', tiny_set, tmp_path, caffe.TEST)
+    net.forward()
+    images, _ = first_test_rows(tiny_set)
+    np.testing.assert_array_equal(net.blobs['step_steps'].data, np.tile([0, 1, 2], BATCH))
+    starts = np.loadtxt(os.path.join(EXAMPLE, 'windows_init.txt'))
+    assert starts.shape == (3, 6)
+    theta = net.blobs['theta'].data
+    np.testing.assert_allclose(theta, np.tile(starts, (BATCH, 1)), rtol=1e-6)
+    # Step t's window: all rows, the 44 columns around 50 + 50 c_t (c_t = -0.56, 0, 0.56),
+    # where digit t's 28 columns lie on average (centres 22, 50 and 78 +- 8).
+    cols, rows = common.grid_outline(starts[0], 100, 100, 33, 33)
+    assert (rows.min(), cols.min(), cols.max()) == pytest.approx((0, 0, 42.67), abs=0.01)
+    glimpse = net.blobs['glimpse'].data
+    want = transform(np.repeat(images[:, None], 3, axis=0), theta, 33, 33)
+    np.testing.assert_allclose(glimpse, want, atol=1e-5)
 
 
 def test_rnn_st_lstm_runs_each_sequences_own_recurrence(tiny_set, tmp_path):
@@ -200,10 +219,8 @@ def test_a_few_solver_iterations_run(net_name, tiny_set, tmp_path):
         os.chdir(cwd)
     net = solver.net
     assert solver.iter == 4 and np.isfinite(float(net.blobs['loss'].data))
-    if net_name == 'rnn_st':
-        # theta has moved off the identity, differently for the three steps.
-        theta = net.blobs['theta'].data.reshape(BATCH, 3, 6)
-        assert np.abs(theta - [1, 0, 0, 0, 1, 0]).max() > 0
+    if net_name != 'cnn':
+        # theta's weights have left zero: the glimpses now depend on the canvas.
         assert np.abs(net.params['loc_theta'][0].data).max() > 0
 
 
@@ -214,19 +231,20 @@ def test_train_all_runs_end_to_end_and_writes_table_and_figure(tmp_path):
     result = subprocess.run(
         [sys.executable, os.path.join(EXAMPLE, 'train_all.py'), '--mnist-dir',
          str(tmp_path / 'mnist'), '--no-check', '--train', '64', '--test', '12',
-         '--iters-rnn', '12', '--iters-cnn', '6', '--batch', '8', '--data',
+         '--iters-rnn', '12', '--iters-cnn', '6', '--batch', '8', '--nets', 'rnn_st', 'cnn', '--data',
          str(tmp_path / 'data'), '--out', str(out), '--quiet'],
         capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r'\| rnn_st \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+ min \| 12 \|', result.stdout)
     assert re.search(r'\| cnn \| [\d.]+% \| [\d.]+% \| [\d.]+% \| [\d.]+ min \| 6 \|', result.stdout)
     rows = {r['net']: r for r in json.load(open(out / 'results.json'))}
-    assert set(rows) == set(NETS)
+    assert set(rows) == {'rnn_st', 'cnn'}
     for r in rows.values():
         assert 0 <= r['sequence_accuracy'] <= r['digit_accuracy'] <= 1 and r['test'] == 12
-    figure = re.search(r'figure: (\S+)', result.stdout).group(1)
-    assert os.path.samefile(os.path.join(ROOT, figure), out / 'figure.png')
-    with open(out / 'figure.png', 'rb') as f:
+    figures = re.findall(r'figure: (\S+)', result.stdout)
+    assert len(figures) == 1
+    assert os.path.samefile(os.path.join(ROOT, figures[0]), out / 'figure_rnn_st.png')
+    with open(out / 'figure_rnn_st.png', 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     train_rows, test_rows = common.parse_log.parse_log(str(out / 'rnn_st.log'))
     assert test_rows[-1]['NumIters'] == 12

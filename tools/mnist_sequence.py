@@ -10,8 +10,9 @@ writes OUT/train_000.h5, OUT/train_001.h5, ... and OUT/test_000.h5, ..., each wi
 datasets `data` (uint8, rows x 1 x W x W: pixel values 0..255; a net scales them by 1/255),
 `label` (float32, rows x K: the digits' classes from left to right), `cont` (float32,
 rows x K: 0 1 1 ..., the sequence-continuation indicators a recurrent layer reads with
-the digits in the order row n*K + t) and `positions` (int32, rows x K x 2: each digit's
-top-left row and column), at most R rows per file;
+the digits in the order row n*K + t), `step` (float32, rows x K: 0 1 2 ..., each digit's
+place in its sequence) and `positions` (int32, rows x K x 2: each digit's top-left row
+and column), at most R rows per file;
 the list files OUT/train.txt and OUT/test.txt (one HDF5 file per line, as absolute paths:
 HDF5Data opens them as written, from whatever folder caffe runs in); and OUT/params.json.
 Training sequences are made from the MNIST training digits, test sequences from the test
@@ -37,6 +38,7 @@ from caffe.datasets import mnist, sequence  # noqa: E402
 from caffe.datasets.progress import Progress  # noqa: E402
 
 PARAMS = ('canvas_w', 'num_digits', 'num_dist', 'dist_w', 'max_slope')
+FORMAT = 2     # the datasets in each file (params.json records it: older sets are remade)
 
 
 def write_h5(path, images, labels, positions):
@@ -52,6 +54,8 @@ def write_h5(path, images, labels, positions):
         cont = np.ones(labels.shape, np.float32)
         cont[:, 0] = 0
         f.create_dataset('cont', data=cont)
+        f.create_dataset('step', data=np.tile(np.arange(labels.shape[1], dtype=np.float32),
+                                              (len(labels), 1)))
     os.replace(tmp, path)
 
 
@@ -78,7 +82,8 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, rows_per_file=500
     if rows_per_file < 1:
         raise ValueError(f'rows_per_file={rows_per_file} must be >= 1')
     out = os.path.abspath(out)
-    record = dict(params, train=n_train, test=n_test, seed=seed, rows_per_file=rows_per_file)
+    record = dict(params, train=n_train, test=n_test, seed=seed, rows_per_file=rows_per_file,
+                  format=FORMAT)
     meta = os.path.join(out, 'params.json')
     if os.path.isfile(meta) and json.load(open(meta)) == record and all(
             os.path.isfile(os.path.join(out, f'{s}.txt')) for s in ('train', 'test')):

@@ -32,12 +32,16 @@ os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe
 import stn_common as common  # noqa: E402
 
 ROOT = common.ROOT
-NETS = ('rnn_st', 'cnn')
+NETS = ('rnn_st', 'rnn_st_windows', 'cnn')
+RECURRENT = ('rnn_st', 'rnn_st_windows')
 DEFAULT_DATA = 'data/mnist_sequence/sequence3/'     # the data folder the committed nets name
 # Training iterations at batch 64 (60,000 sequences are 938 iterations); a CNN iteration
 # costs about as much as an rnn_st one.
-ITERS = {'rnn_st': 18000, 'cnn': 18000}
+ITERS = {'rnn_st': 18000, 'rnn_st_windows': 18000, 'cnn': 18000}
 STEPS = 3
+# The periodic tests during training (9 per run, the curves in the figure) read the first
+# 2,000 test sequences; the final test reads them all.
+PERIODIC_TEST = 2000
 mnist_sequence = common._load_script(os.path.join(ROOT, 'tools', 'mnist_sequence.py'),
                                      'mnist_sequence')
 
@@ -79,7 +83,7 @@ def run_net(net, iters, data_dir, out, n_test, batch, threads, quiet):
     solver_path, _ = common.write_run_files(
         net, data_dir, out, example_dir=HERE, default_data=DEFAULT_DATA, max_iter=iters,
         stepvalue=[iters * 2 // 3, iters * 8 // 9], test_interval=max(iters // 9, 1),
-        test_iter=-(-n_test // 100))
+        test_iter=-(-min(n_test, PERIODIC_TEST) // 100))
     if batch != 64:
         path = os.path.join(out, f'{net}.prototxt')
         text = open(path).read().replace('batch_size: 64', f'batch_size: {batch}')
@@ -174,18 +178,22 @@ def figure(path, examples, curves, title=''):
 
 
 def draw(out, runs, n_test):
-    """The figure from the runs recorded in out (rnn_st's glimpses, every net's curves)."""
+    """The figures from the runs recorded in out: figure_<net>.png for each recurrent net
+    run (its glimpses, every net's curves). Returns their paths."""
     curves = {net: common.parse_log.parse_log(os.path.join(out, f'{net}.log'))
               for net in NETS if net in runs}
-    examples = {}
-    if 'rnn_st' in runs:
-        r = runs['rnn_st']
-        weights = os.path.join(out, f'rnn_st_iter_{r["iterations"]}.caffemodel')
-        _, _, examples = evaluate(os.path.join(out, 'rnn_st.prototxt'), weights,
+    paths = []
+    for net in RECURRENT:
+        if net not in runs:
+            continue
+        weights = os.path.join(out, f'{net}_iter_{runs[net]["iterations"]}.caffemodel')
+        _, _, examples = evaluate(os.path.join(out, f'{net}.prototxt'), weights,
                                   min(n_test, 100))
-    return figure(os.path.join(out, 'figure.png'), examples, curves,
-                  title='rnn_st: test canvases with the 3 glimpse windows (red, green, blue), '
-                        'the glimpses and what the classifier read; training curves')
+        paths.append(figure(
+            os.path.join(out, f'figure_{net}.png'), examples, curves,
+            title=f'{net}: test canvases with the 3 glimpse windows (red, green, blue), the '
+                  f'glimpses and what the classifier read in each; training curves'))
+    return paths
 
 
 def main(argv=None):
@@ -209,7 +217,7 @@ def main(argv=None):
                         help='redraw the figure from the runs in --out; train nothing')
     args = parser.parse_args(argv)
     start = time.time()
-    iters = {'rnn_st': args.iters_rnn, 'cnn': args.iters_cnn}
+    iters = {'rnn_st': args.iters_rnn, 'rnn_st_windows': args.iters_rnn, 'cnn': args.iters_cnn}
 
     results_path = os.path.join(args.out, 'results.json')
     earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
@@ -232,7 +240,8 @@ def main(argv=None):
         f.write(table([runs[n] for n in NETS if n in runs]) + '\n')
     if runs:
         print(table([runs[n] for n in NETS if n in runs]))
-        print(f'figure: {common.rel(draw(args.out, runs, args.test))}')
+        for path in draw(args.out, runs, args.test):
+            print(f'figure: {common.rel(path)}')
     print(f'total {(time.time() - start) / 60:.1f} min')
     return 0
 
