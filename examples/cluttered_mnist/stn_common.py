@@ -63,20 +63,22 @@ def caffe_tool():
     return path if os.path.exists(path) else 'caffe'
 
 
-def write_run_files(net, data_dir, run_dir, **solver_fields):
-    """Writes run_dir/<net>.prototxt (the committed net reading data_dir) and
-    run_dir/<net>_solver.prototxt (the committed solver with that net, the snapshot prefix
-    run_dir/<net> and solver_fields overriding its fields). Returns the solver's path."""
+def write_run_files(net, data_dir, run_dir, example_dir=HERE, default_data=DEFAULT_DATA,
+                    **solver_fields):
+    """Writes run_dir/<net>.prototxt (the committed net of example_dir, reading data_dir
+    where it names default_data) and run_dir/<net>_solver.prototxt (the committed solver
+    with that net, the snapshot prefix run_dir/<net> and solver_fields overriding its
+    fields). Returns the solver's path and the solver."""
     from google.protobuf import text_format
     from caffe.proto import caffe_pb2
     os.makedirs(run_dir, exist_ok=True)
-    text = open(os.path.join(HERE, f'{net}.prototxt')).read()
-    text = text.replace(DEFAULT_DATA, rel(data_dir.rstrip('/') + '/'))
+    text = open(os.path.join(example_dir, f'{net}.prototxt')).read()
+    text = text.replace(default_data, rel(data_dir.rstrip('/') + '/'))
     net_path = os.path.join(run_dir, f'{net}.prototxt')
     with open(net_path, 'w') as f:
         f.write(text)
     solver = caffe_pb2.SolverParameter()
-    text_format.Merge(open(os.path.join(HERE, f'{net}_solver.prototxt')).read(), solver)
+    text_format.Merge(open(os.path.join(example_dir, f'{net}_solver.prototxt')).read(), solver)
     solver.net = rel(net_path)
     solver.snapshot_prefix = rel(os.path.join(run_dir, net))
     for key, value in solver_fields.items():
