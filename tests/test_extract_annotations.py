@@ -73,6 +73,21 @@ def test_theta_hand_worked_values():
                                [[0.5, 0, -0.5625], [0, 0.5, -0.5625]], atol=1e-12)
 
 
+@pytest.mark.parametrize('angle', [0.0, 30.0, 135.0, -90.0])
+def test_theta_corners_are_the_object_corners(angle):
+    """theta_corners(crop_theta(...)) gives back the object's corners in the crop: its
+    centre +- half its width along (cos a, -sin a) +- half its height along (sin a, cos a)
+    (column, row), top-left first."""
+    S, center, (w, h) = 32, (14.5, 17.25), (12.0, 18.0)
+    theta = A.crop_theta(center, (w, h), angle, S, (20, 10))
+    a = math.radians(angle)
+    right, down = np.array([math.cos(a), -math.sin(a)]), np.array([math.sin(a), math.cos(a)])
+    c = np.array(center)
+    expected = [c - w / 2 * right - h / 2 * down, c + w / 2 * right - h / 2 * down,
+                c + w / 2 * right + h / 2 * down, c - w / 2 * right + h / 2 * down]
+    np.testing.assert_allclose(A.theta_corners(theta, S, (20, 10)), expected, atol=1e-9)
+
+
 def test_angle_difference_wraps():
     np.testing.assert_allclose(A.angle_difference([179, -179, 10, 350], [-179, 179, -10, 0]),
                                [2, 2, 20, 10])
