@@ -12,6 +12,7 @@ live under data/ at the repository root, and no solver asks for HDF5 snapshots.
 Paths in the files are relative to the repository root, so run `caffe train` from there.
 """
 import argparse
+import math
 import os
 import sys
 
@@ -65,13 +66,13 @@ def input_layer(shape):
     return n.to_proto().layer[0]
 
 
-def assemble(name, head, body):
+def assemble(name, head, body, placeholders=('data',)):
     """A NetParameter named `name`: the `head` layers (data) and then the layers of the
-    NetSpec `body`, whose own placeholder input layer (named `data`) is dropped."""
+    NetSpec `body`, whose own placeholder input layers (named `data`, ...) are dropped."""
     net = caffe_pb2.NetParameter()
     net.name = name
     net.layer.extend(head)
-    net.layer.extend(l for l in body.to_proto().layer if l.name != 'data')
+    net.layer.extend(l for l in body.to_proto().layer if l.name not in placeholders)
     return net
 
 
@@ -306,10 +307,11 @@ def accuracy_heads(n, prefix, scores):
     n[prefix + 'top-5'] = L.Accuracy(scores, n.label, include=dict(phase=TEST), top_k=5)
 
 
-def googlenet_body(n, train):
+def googlenet_body(n, train, head=None):
     """The stem (7x7/2 conv, pooling, LRN, 1x1 and 3x3 conv, LRN, pooling), nine inception
     modules with 3x3/2 max pooling after 3b and 4e, 7x7 average pooling, dropout 0.4 and
-    the classifier; with `train`, the auxiliary heads after 4a and 4d."""
+    the classifier; with `train`, the auxiliary heads after 4a and 4d. `head(n, bottom)`,
+    if given, replaces the classifier (and no auxiliary heads are made)."""
     top = g_conv(n, 'conv1/7x7_s2', n.data, 64, 7, 'conv1/relu_7x7', pad=3, stride=2)
     n['pool1/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
     n['pool1/norm1'] = L.LRN(n['pool1/3x3_s2'], local_size=5, alpha=0.0001, beta=0.75)
@@ -320,7 +322,7 @@ def googlenet_body(n, train):
     top = n['pool2/3x3_s2']
     for key in INCEPTION:
         top = inception(n, key, top)
-        if train and key in ('4a', '4d'):
+        if train and head is None and key in ('4a', '4d'):
             auxiliary_head(n, 1 if key == '4a' else 2, top)
         if key in ('3b', '4e'):
             name = f'pool{key[0]}/3x3_s2'
@@ -328,6 +330,8 @@ def googlenet_body(n, train):
             top = n[name]
     n['pool5/7x7_s1'] = L.Pooling(top, pool=AVE, kernel_size=7, stride=1)
     n['pool5/drop_7x7_s1'] = L.Dropout(n['pool5/7x7_s1'], in_place=True, dropout_ratio=0.4)
+    if head is not None:
+        return head(n, n['pool5/drop_7x7_s1'])
     n['loss3/classifier'] = classifier(n['pool5/drop_7x7_s1'])
     return n['loss3/classifier']
 
@@ -348,10 +352,228 @@ def googlenet():
             'solver': solver}
 
 
+# --- document orientation (examples/document_orientation, examples/rotation) -------------
+#
+# Crops of documents (tools/extract_annotations.py: an LMDB of images, labels.h5 with theta,
+# beta, ...) -> a GoogLeNet-style net -> the SpatialTransformer theta that straightens the
+# crop (6 numbers, EuclideanLoss), or one rotation angle (examples/rotation: beta, trained
+# through a "rotation" SpatialTransformer, below).
+
+DOC_DATA = 'data/documents'
+DOC_SIZE = 64           # crop side of the CPU-sized nets
+# The small inception modules: (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool projection).
+DOC_INCEPTION = {'3a': (16, 16, 32, 8, 16, 16), '3b': (32, 32, 48, 8, 24, 24),
+                 '4a': (48, 32, 64, 8, 24, 32), '4b': (48, 40, 80, 8, 24, 32)}
+ROTATION_PROBE = 32     # side of the coordinate probe of the rotation loss (examples/rotation)
+ROTATION_GRID = 16      # side of the grid of points the rotation loss follows
+
+
+def doc_data(tops, train_batch=64, test_batch=100, folder=DOC_DATA, suffix=''):
+    """TRAIN and TEST data: a Data layer (the crops, pixel values mapped to [-1, 1), and the
+    class label) and an HDF5Data layer whose tops read labels.h5's datasets named `tops`.
+    Both read the extraction tool's samples in the same order, so rows stay paired."""
+    layers = []
+    scale = dict(mean_value=[128], scale=1 / 128)
+    for phase, split, batch in ((TRAIN, 'train', train_batch), (TEST, 'test', test_batch)):
+        crops = f'{folder}/{split}_crops{suffix}'
+        n = caffe.NetSpec()
+        n.data, n.label = L.Data(name='crops', ntop=2, include=dict(phase=phase),
+                                 transform_param=scale,
+                                 data_param=dict(source=f'{crops}/crops_lmdb', batch_size=batch,
+                                                 backend=P.Data.LMDB))
+        layers.append(n.to_proto().layer[0])
+        n = caffe.NetSpec()
+        outs = L.HDF5Data(name='labels', ntop=len(tops), include=dict(phase=phase),
+                          hdf5_data_param=dict(source=f'{crops}/labels.txt', batch_size=batch))
+        for top, out in zip(tops, outs if len(tops) > 1 else [outs]):
+            n[top] = out
+        layers.append(n.to_proto().layer[0])
+    return layers
+
+
+def doc_placeholder(tops):
+    """A NetSpec whose `data`, `label` and `tops` stand for the data layers' tops."""
+    n = caffe.NetSpec()
+    outs = L.Input(ntop=2 + len(tops))
+    for top, out in zip(['data', 'label'] + list(tops), outs):
+        n[top] = out
+    return n
+
+
+def doc_inception(n, key, bottom):
+    """An inception module of DOC_INCEPTION's sizes, named like GoogLeNet's."""
+    p = f'inception_{key}/'
+    c1, r3, c3, r5, c5, proj = DOC_INCEPTION[key]
+    a = g_conv(n, p + '1x1', bottom, c1, 1, p + 'relu_1x1')
+    b = g_conv(n, p + '3x3_reduce', bottom, r3, 1, p + 'relu_3x3_reduce')
+    b = g_conv(n, p + '3x3', b, c3, 3, p + 'relu_3x3', pad=1)
+    c = g_conv(n, p + '5x5_reduce', bottom, r5, 1, p + 'relu_5x5_reduce')
+    c = g_conv(n, p + '5x5', c, c5, 5, p + 'relu_5x5', pad=2)
+    n[p + 'pool'] = L.Pooling(bottom, pool=MAX, kernel_size=3, stride=1, pad=1)
+    d = g_conv(n, p + 'pool_proj', n[p + 'pool'], proj, 1, p + 'relu_pool_proj')
+    n[p + 'output'] = L.Concat(a, b, c, d)
+    return n[p + 'output']
+
+
+def doc_trunk(n):
+    """The CPU-sized GoogLeNet: a 5x5/2 convolution, 3x3/2 max pooling, 1x1 and 3x3
+    convolutions, 3x3/2 max pooling (64 -> 8 x 8), inception 3a and 3b, 3x3/2 max pooling
+    (4 x 4), inception 4a and 4b, and a fully connected layer of 256 (ReLU) over the whole
+    4 x 4 map -- not GoogLeNet's average pooling, which would forget where on the page
+    its title is, i.e. which way is up."""
+    top = g_conv(n, 'conv1/5x5_s2', n.data, 24, 5, 'conv1/relu_5x5', pad=2, stride=2)
+    n['pool1/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
+    top = g_conv(n, 'conv2/3x3_reduce', n['pool1/3x3_s2'], 24, 1, 'conv2/relu_3x3_reduce')
+    top = g_conv(n, 'conv2/3x3', top, 48, 3, 'conv2/relu_3x3', pad=1)
+    n['pool2/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
+    top = doc_inception(n, '3b', doc_inception(n, '3a', n['pool2/3x3_s2']))
+    n['pool3/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
+    top = doc_inception(n, '4b', doc_inception(n, '4a', n['pool3/3x3_s2']))
+    n['fc5'] = L.InnerProduct(top, num_output=256, param=lr_mults(True),
+                              weight_filler=filler('xavier'),
+                              bias_filler=filler('constant', value=0.1))
+    n['relu_fc5'] = L.ReLU(n['fc5'], in_place=True)
+    return n['relu_fc5']
+
+
+def theta_head(n, bottom):
+    """6 numbers: the SpatialTransformer theta (row-major 2x3) that straightens the crop."""
+    n['theta_pred'] = L.InnerProduct(bottom, num_output=6, param=lr_mults(True),
+                                     weight_filler=filler('gaussian', std=0.01),
+                                     bias_filler=filler('constant', value=0))
+    return n['theta_pred']
+
+
+def beta_head(n, bottom):
+    """1 number: beta, the document's rotation in units of 180 degrees."""
+    n['beta_pred'] = L.InnerProduct(bottom, num_output=1, param=lr_mults(True),
+                                    weight_filler=filler('gaussian', std=0.01),
+                                    bias_filler=filler('constant', value=0))
+    return n['beta_pred']
+
+
+DOC_SOLVER = dict(test_iter=[10], test_interval=1000, base_lr=0.001, lr_policy='multistep',
+                  stepvalue=[4000, 5500], gamma=0.1, momentum=0.9, momentum2=0.999,
+                  weight_decay=0.0001, type='Adam', display=50, max_iter=6000, snapshot=6000,
+                  random_seed=1)
+DOC_BATCH = 64          # both phases of the rotation net (its probe is tiled to the batch)
+
+
+def probe_text():
+    """The coordinate probe of the rotation loss: channel 0 holds each pixel's normalised
+    row coordinate x = 2 m / P - 1 (the SpatialTransformer's), channel 1 its column
+    coordinate y, both times a weight w(r) of the distance r from the centre: 1 up to
+    r = 0.5, then a cosine taper to 0 at r = 0.95 (and 0 beyond). The taper is smooth, so
+    the layer's bilinear samples of w(|p|) p move with a rotation of p (a hard edge would
+    not: the loss would depend on the angle itself, not only on the difference)."""
+    P_ = ROTATION_PROBE
+    lines = []
+    for channel in range(2):
+        for m in range(P_):
+            row = []
+            for k in range(P_):
+                x, y = 2 * m / P_ - 1, 2 * k / P_ - 1
+                r = math.hypot(x, y)
+                w = 1.0 if r <= 0.5 else 0.0 if r >= 0.95 else \
+                    0.5 * (1 + math.cos(math.pi * (r - 0.5) / 0.45))
+                row.append(f'{(x, y)[channel] * w:.6g}')
+            lines.append(' '.join(row))
+    return '\n'.join(lines) + '\n'
+
+
+def probe_layers():
+    """DummyData reading the probe (examples/rotation's loss) and a Tile to the batch."""
+    n = caffe.NetSpec()
+    n.probe_one = L.DummyData(shape=dict(dim=[1, 2, ROTATION_PROBE, ROTATION_PROBE]),
+                              data_filler=dict(type='file',
+                                               file='models/document_rotation/probe.txt'))
+    n.probe = L.Tile(n.probe_one, axis=0, tiles=DOC_BATCH)
+    return list(n.to_proto().layer)
+
+
+def rotated_probe(n, beta, name):
+    """Where the rotation by pi * beta moves a fixed set of points: a "rotation"
+    SpatialTransformer samples the probe, whose value at each point is its own position
+    (inside the unit disc), so its output at grid point p is R(beta) p. Compared for the
+    predicted and the true beta, this is a loss of 1 - cos(difference) -- smooth, and the
+    same for beta and beta + 2, so turns of +179 and -179 degrees are neighbours. Summed
+    over the 16 x 16 grid it is about 21.7 * (1 - cos(difference)) per sample: loss_weight
+    0.05 brings it near the theta regression's loss."""
+    n[name] = L.SpatialTransformer(n.probe, beta, st_param=dict(
+        transform_type='rotation', output_H=ROTATION_GRID, output_W=ROTATION_GRID,
+        to_compute_dU=False))
+    return n[name]
+
+
+def doc_deploy(head, transform):
+    deploy = caffe.NetSpec()
+    deploy.data = L.Input()
+    pred = head(deploy, doc_trunk(deploy))
+    deploy.straight = L.SpatialTransformer(deploy.data, pred, st_param=dict(
+        transform_type=transform, output_H=DOC_SIZE, output_W=DOC_SIZE))
+    return deploy
+
+
+def doc_orientation():
+    n = doc_placeholder(['theta'])
+    n.loss = L.EuclideanLoss(theta_head(n, doc_trunk(n)), n.theta)
+    n.silence = L.Silence(n.label, ntop=0)
+    return {'train_test': assemble('DocumentOrientation', doc_data(['theta']), n),
+            'deploy': assemble('DocumentOrientation', [input_layer((1, 3, DOC_SIZE, DOC_SIZE))],
+                               doc_deploy(theta_head, 'affine')),
+            'solver': dict(DOC_SOLVER)}
+
+
+def doc_rotation():
+    """The same trunk predicting one beta, trained through the rotated probe: `loss`
+    compares the rotations by beta, `loss_axis` (a fifth of the weight) the rotations by
+    2 beta, which agree when the document's axis is right even if it is upside down.
+    Alone, the first gives no gradient until the net can tell up from down (for a page
+    that may be either way up, every beta costs the same on average); the second rewards
+    getting the axis first, and is too weak to hold a page upside down (at 180 degrees
+    off, 1 - cos d + 0.2 (1 - cos 2 d) is a maximum, not a minimum)."""
+    n = doc_placeholder(['beta'])
+    n.probe = L.Input()
+    beta = beta_head(n, doc_trunk(n))
+    n.loss = L.EuclideanLoss(rotated_probe(n, beta, 'probe_pred'),
+                             rotated_probe(n, n.beta, 'probe_true'), loss_weight=0.05)
+    n.beta2_pred = L.Power(beta, scale=2)
+    n.beta2_true = L.Power(n.beta, scale=2)
+    n.loss_axis = L.EuclideanLoss(rotated_probe(n, n.beta2_pred, 'probe2_pred'),
+                                  rotated_probe(n, n.beta2_true, 'probe2_true'),
+                                  loss_weight=0.01)
+    n.silence = L.Silence(n.label, ntop=0)
+    head = doc_data(['beta'], DOC_BATCH, DOC_BATCH) + probe_layers()
+    return {'train_test': assemble('DocumentRotation', head, n, ('data', 'probe')),
+            'deploy': assemble('DocumentRotation', [input_layer((1, 3, DOC_SIZE, DOC_SIZE))],
+                               doc_deploy(beta_head, 'rotation')),
+            'solver': dict(DOC_SOLVER, test_iter=[16]),
+            'probe': probe_text()}
+
+
+def doc_orientation_googlenet():
+    """The full GoogLeNet (224 x 224 crops, BVLC's layer names, so ImageNet weights load
+    into its trunk) with the theta head in place of the classifier; for GPUs."""
+    n = doc_placeholder(['theta'])
+    n.loss = L.EuclideanLoss(googlenet_body(n, train=True, head=theta_head), n.theta)
+    n.silence = L.Silence(n.label, ntop=0)
+    head = doc_data(['theta'], train_batch=32, test_batch=50, suffix='_224')
+    deploy = placeholder(False)
+    googlenet_body(deploy, train=False, head=theta_head)
+    solver = dict(DOC_SOLVER, base_lr=0.0001, test_iter=[20], max_iter=20000,
+                  stepvalue=[12000, 17000], test_interval=2000, snapshot=5000)
+    return {'train_test': assemble('DocumentOrientationGoogLeNet', head, n),
+            'deploy': assemble('DocumentOrientationGoogLeNet', [input_layer((1, 3, 224, 224))],
+                               deploy),
+            'solver': solver}
+
+
 # --- files ---------------------------------------------------------------------------------
 
 MODELS = {'lenet': lenet, 'cifar10_quick': cifar10_quick, 'caffenet': caffenet,
-          'googlenet': googlenet}
+          'googlenet': googlenet, 'document_orientation': doc_orientation,
+          'document_orientation_googlenet': doc_orientation_googlenet,
+          'document_rotation': doc_rotation}
 
 
 def solver_text(folder, train_file, fields):
@@ -374,6 +596,9 @@ def render():
         parts = build()
         train_file = 'train_test' if 'train_test' in parts else 'train_val'
         for kind, net in parts.items():
+            if isinstance(net, str):          # a data file the nets read
+                files[f'models/{folder}/{kind}.txt'] = net
+                continue
             text = (solver_text(folder, train_file, net) if kind == 'solver'
                     else text_format.MessageToString(net))
             files[f'models/{folder}/{kind}.prototxt'] = HEADER + text

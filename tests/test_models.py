@@ -24,6 +24,10 @@ FILES = sorted(os.path.relpath(p, ROOT)
 HAND_WRITTEN = {'models/st_cat/st_train.prototxt', 'models/st_cat/st_affine.prototxt'}
 TRAIN_FILE = {'lenet': 'train_test', 'cifar10_quick': 'train_test', 'caffenet': 'train_val',
               'googlenet': 'train_val'}
+# The document nets (regression, tested in test_document_models.py) and the data file
+# that generate.py writes beside them.
+DOCUMENT_MODELS = ('document_orientation', 'document_orientation_googlenet', 'document_rotation')
+GENERATED_DATA = {'models/document_rotation/probe.txt'}
 
 # Blob shapes (without the batch axis) that the published architectures have.
 SHAPES = {
@@ -71,12 +75,15 @@ def generator():
 def test_models_folder_holds_the_expected_files():
     expected = {f'models/{m}/{kind}.prototxt' for m, train in TRAIN_FILE.items()
                 for kind in (train, 'deploy', 'solver')}
+    expected |= {f'models/{m}/{kind}.prototxt' for m in DOCUMENT_MODELS
+                 for kind in ('train_test', 'deploy', 'solver')}
     assert set(FILES) == expected | HAND_WRITTEN
+    assert all(os.path.exists(path(rel)) for rel in GENERATED_DATA)
 
 
 def test_generated_files_are_up_to_date():
     rendered = generator().render()
-    assert set(rendered) == set(FILES) - HAND_WRITTEN
+    assert set(rendered) == (set(FILES) - HAND_WRITTEN) | GENERATED_DATA
     for rel, text in rendered.items():
         with open(path(rel)) as f:
             assert f.read() == text, f'{rel} differs from models/generate.py: rerun it'

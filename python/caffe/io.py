@@ -1,5 +1,7 @@
 """caffe.io: loading images, preparing them for a net (Transformer) and converting
-between numpy arrays and Caffe's BlobProto / Datum messages. Same interface as BVLC's."""
+between numpy arrays and Caffe's BlobProto / Datum messages. Same interface as BVLC's;
+plus DBWriter / read_db, to write and read the LMDB and LevelDB databases that the Data
+layer reads (BVLC users did this with the `lmdb` Python package)."""
 import numpy as np
 
 from .proto import caffe_pb2
@@ -251,3 +253,56 @@ class Transformer:
         if in_ in self.transpose:
             decaf_in = decaf_in.transpose(np.argsort(self.transpose[in_]))
         return decaf_in
+
+
+# ---- record databases (LMDB, LevelDB) ---------------------------------------------------
+class DBWriter:
+    """Writes a new LMDB (or LevelDB) database of records, e.g. serialized Datums, as
+    convert_imageset does; the Data layer reads them in key order. Refuses an existing
+    path. Records are buffered and written every `batch` puts and on close:
+
+        with caffe.io.DBWriter('data/x_lmdb') as db:
+            db.put(b'%08d' % i, caffe.io.array_to_datum(img, label))   # or bytes
+    """
+
+    def __init__(self, path, backend='lmdb', batch=1000):
+        from ._caffe import _DBWriter
+        self.path, self.batch, self._pending = str(path), int(batch), 0
+        self._db = _DBWriter(backend, self.path)
+
+    def put(self, key, value):
+        if self._db is None:
+            raise ValueError(f'DBWriter for {self.path!r} is closed')
+        if isinstance(key, str):
+            key = key.encode()
+        if isinstance(value, caffe_pb2.Datum):
+            value = value.SerializeToString()
+        self._db.put(key, value)
+        self._pending += 1
+        if self._pending >= self.batch:
+            self.commit()
+
+    def commit(self):
+        if self._db is not None and self._pending:
+            self._db.commit()
+            self._pending = 0
+
+    def close(self):
+        self.commit()
+        self._db = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_db(path, backend='lmdb'):
+    """Yields (key, value) bytes of every record of an LMDB or LevelDB database, in key
+    order; caffe_pb2.Datum.FromString(value) and datum_to_array make arrays of them."""
+    from ._caffe import _DBReader
+    reader = _DBReader(backend, str(path))
+    while reader.valid:
+        yield reader.key(), reader.value()
+        reader.next()

@@ -1,5 +1,6 @@
-// Data-layer helpers: MemoryData input arrays (Net.set_input_arrays) and the time
-// prefetching data layers spent waiting for batches (Net.data_wait_seconds).
+// Data-layer helpers: MemoryData input arrays (Net.set_input_arrays), the time
+// prefetching data layers spent waiting for batches (Net.data_wait_seconds), and the
+// record databases the Data layer reads (LMDB, LevelDB), for caffe.io.DBWriter / read_db.
 #include <pybind11/numpy.h>
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "caffe/layer.hpp"
 #include "caffe/layers/base_data_layer.hpp"
 #include "caffe/layers/memory_data_layer.hpp"
+#include "caffe/util/db.hpp"
 
 namespace caffe_py {
 
@@ -63,6 +65,34 @@ py::object wait_stats(const std::shared_ptr<caffe::Layer<Dtype>>& layer) {
 }  // namespace
 
 void bind_data(py::module_& m) {
+  // Databases: a writer buffers records (put) and writes them in one transaction per
+  // commit; a reader walks the records in key order. Errors are caffe.FileError /
+  // caffe.ParseError (unknown backend), naming the database.
+  py::class_<caffe::DBWriter>(m, "_DBWriter")
+      .def(py::init([](const std::string& backend, const std::string& path) {
+             return caffe::CreateDBWriter(backend, path);
+           }),
+           py::arg("backend"), py::arg("path"))
+      .def("put", [](caffe::DBWriter& w, const py::bytes& key, const py::bytes& value) {
+             w.Put(std::string(key), std::string(value));
+           })
+      .def("commit", [](caffe::DBWriter& w) {
+             py::gil_scoped_release release;
+             w.Commit();
+           });
+  py::class_<caffe::DBReader>(m, "_DBReader")
+      .def(py::init([](const std::string& backend, const std::string& path) {
+             return caffe::OpenDBReader(backend, path);
+           }),
+           py::arg("backend"), py::arg("path"))
+      .def("seek_to_first", &caffe::DBReader::SeekToFirst)
+      .def("next", &caffe::DBReader::Next)
+      .def_property_readonly("valid", &caffe::DBReader::valid)
+      .def("key", [](const caffe::DBReader& r) { return py::bytes(r.key()); })
+      .def("value", [](const caffe::DBReader& r) {
+        return py::bytes(static_cast<const char*>(r.value_data()), r.value_size());
+      });
+
   m.def("_set_input_arrays", &set_input_arrays<float>, py::arg("layer"), py::arg("data"),
         py::arg("labels"));
   m.def("_set_input_arrays", &set_input_arrays<double>, py::arg("layer"), py::arg("data"),

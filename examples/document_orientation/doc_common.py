@@ -1,0 +1,215 @@
+"""What the document examples share (document_orientation/run.py, rotation/run.py): making
+the data (synthetic photographs, then crops), writing one run's solver, training with
+`caffe train` behind a progress bar, predicting on the held-out crops, the error table and
+the figure (photographs with the predicted frame drawn on them)."""
+import importlib.util
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, 'python'))
+if os.environ.get('CAFFE_EXAMPLE_SCRIPT'):     # the scripts: pycaffe logs warnings only
+    os.environ.setdefault('GLOG_minloglevel', '1')
+
+from caffe.datasets import annotations, crops, documents  # noqa: E402
+
+DATA = os.path.join(ROOT, 'data', 'documents')      # what the committed nets read
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# training with a progress bar and the log parser: the cluttered-MNIST example's
+stn_common = _load(os.path.join(ROOT, 'examples', 'cluttered_mnist', 'stn_common.py'),
+                   'stn_common')
+parse_log = stn_common.parse_log
+rel = stn_common.rel
+
+
+def make_data(train_docs=2000, test_docs=200, samples=25, test_samples=5, size=64, seed=1,
+              workers=None, quiet=False, data=DATA):
+    """Photographs (data/train, data/test: different seeds, so the test documents are
+    held out) and their crops (data/train_crops, data/test_crops) unless already there
+    with the same settings. Returns the seconds spent per step."""
+    times = {}
+    for split, n, k, s in (('test', test_docs, test_samples, seed + 1),
+                           ('train', train_docs, samples, seed)):
+        photos, out = os.path.join(data, split), os.path.join(data, f'{split}_crops')
+        stamp = dict(docs=n, seed=s)
+        if _stamp(photos) != stamp:
+            start = time.time()
+            if os.path.exists(os.path.join(photos, 'annotations.csv')):
+                os.remove(os.path.join(photos, 'annotations.csv'))
+            documents.generate(photos, n, seed=s, workers=workers, quiet=quiet)
+            _write_stamp(photos, stamp)
+            times[f'{split} photographs'] = time.time() - start
+        stamp = dict(docs=n, seed=s, samples=k, size=size)
+        if _stamp(out) != stamp:
+            start = time.time()
+            _remove(out)
+            crops.write(os.path.join(photos, 'annotations.csv'), out, seed=s + 10, workers=workers,
+                        quiet=quiet, size=size, samples=k)
+            _write_stamp(out, stamp)
+            times[f'{split} crops'] = time.time() - start
+    return times
+
+
+def _stamp(folder):
+    try:
+        with open(os.path.join(folder, 'made_with.json')) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_stamp(folder, stamp):
+    with open(os.path.join(folder, 'made_with.json'), 'w') as f:
+        json.dump(stamp, f)
+
+
+def _remove(folder):
+    import shutil
+    if os.path.exists(folder):
+        shutil.rmtree(folder)
+
+
+def write_solver(model, run_dir, **fields):
+    """run_dir/solver.prototxt: models/<model>/solver.prototxt with the snapshot prefix in
+    run_dir and `fields` overriding its own."""
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    os.makedirs(run_dir, exist_ok=True)
+    solver = caffe_pb2.SolverParameter()
+    with open(os.path.join(ROOT, 'models', model, 'solver.prototxt')) as f:
+        text_format.Merge(f.read(), solver)
+    solver.snapshot_prefix = rel(os.path.join(run_dir, model))
+    for key, value in fields.items():
+        if key in ('test_iter', 'stepvalue'):
+            del getattr(solver, key)[:]
+            getattr(solver, key).extend(value)
+        else:
+            setattr(solver, key, value)
+    path = os.path.join(run_dir, 'solver.prototxt')
+    with open(path, 'w') as f:
+        f.write(text_format.MessageToString(solver))
+    return path, solver
+
+
+def train(solver_path, max_iter, log_path, label, threads=None, quiet=False):
+    """`caffe train` from the repository root with a progress bar; wall seconds."""
+    return stn_common.train(solver_path, max_iter, log_path, label=label, threads=threads,
+                            quiet=quiet)
+
+
+def test_crops(data=DATA):
+    """The held-out crops: images (N, 3, S, S) float in [-1, 1) as the nets see them,
+    and labels.h5's arrays."""
+    import h5py
+    import caffe.io
+    from caffe.proto import caffe_pb2
+    folder = os.path.join(data, 'test_crops')
+    images = [caffe.io.datum_to_array(caffe_pb2.Datum.FromString(v))
+              for _, v in caffe.io.read_db(os.path.join(folder, 'crops_lmdb'))]
+    with h5py.File(os.path.join(folder, 'labels.h5'), 'r') as f:
+        labels = {k: f[k][...] for k in f}
+    return (np.stack(images).astype(np.float32) - 128) / 128, labels
+
+
+def predict(model, weights, images, output, batch=50):
+    """Runs models/<model>/deploy.prototxt over the images; returns (the `output` blob
+    for each image, the straightened crops)."""
+    import caffe
+    net = caffe.Net(os.path.join(ROOT, 'models', model, 'deploy.prototxt'), weights, caffe.TEST)
+    net.blobs['data'].reshape(batch, *images.shape[1:])
+    net.reshape()
+    outs, straight = [], []
+    for i in range(0, len(images), batch):
+        chunk = images[i:i + batch]
+        net.blobs['data'].data[:len(chunk)] = chunk
+        net.forward()
+        outs.append(net.blobs[output].data[:len(chunk)].copy())
+        straight.append(net.blobs['straight'].data[:len(chunk)].copy())
+    return np.concatenate(outs), np.concatenate(straight)
+
+
+def errors(pred_angles, true_angles):
+    """Angle errors (degrees) and the table's summary of them."""
+    err = annotations.angle_difference(pred_angles, true_angles)
+    return err, dict(median=float(np.median(err)), mean=float(np.mean(err)),
+                     p90=float(np.percentile(err, 90)),
+                     within5=float(np.mean(err < 5)), within10=float(np.mean(err < 10)),
+                     flipped=float(np.mean(err > 90)), n=int(len(err)))
+
+
+def table_row(name, summary, minutes, iterations):
+    s = summary
+    return (f'| {name} | {s["median"]:.2f} | {s["mean"]:.2f} | {s["p90"]:.2f} | '
+            f'{100 * s["within5"]:.1f}% | {100 * s["flipped"]:.1f}% | {minutes:.1f} | {iterations} |')
+
+
+TABLE_HEAD = ('| net | median error (deg) | mean (deg) | 90th percentile (deg) | within 5 deg | '
+              'turned > 90 deg | training (min) | iterations |\n'
+              '|---|---:|---:|---:|---:|---:|---:|---:|')
+
+
+def figure(path, labels, images, straight, frames, title, data=DATA, n=12):
+    """The first n held-out crops' photographs with the true frame (green, its top edge
+    dotted) and the predicted frame (red, its top edge thick) drawn on them, each beside
+    the crop and the crop straightened by the prediction. frames: (N, 4, 2) predicted corners in crop
+    pixels (annotations.theta_corners)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    rows = annotations.read_csv(os.path.join(data, 'test', 'annotations.csv'))
+    size = images.shape[-1]
+    cols = 3
+    fig, axes = plt.subplots(n // cols, 3 * cols, figsize=(15, 1.4 * n),
+                             gridspec_kw=dict(width_ratios=[2.2, 1, 1] * cols))
+    seen, picked = set(), []
+    for i in range(len(images)):              # one crop per photograph
+        a = int(labels['annotation'][i])
+        if a not in seen:
+            seen.add(a)
+            picked.append(i)
+        if len(picked) == n:
+            break
+    for k, i in enumerate(picked):
+        ann = rows[int(labels['annotation'][i])]
+        box = crops.Crop(*labels['crop'][i])
+        ax_photo, ax_crop, ax_straight = axes[k // cols, 3 * (k % cols):3 * (k % cols) + 3]
+        with Image.open(os.path.join(data, 'test', ann.image)) as im:
+            ax_photo.imshow(im)
+        true = ann.corners()
+        ax_photo.plot(*np.vstack([true, true[:1]]).T, color='#30d030', linewidth=1)
+        ax_photo.plot(*true[:2].T, color='#30d030', linewidth=3, linestyle=':')
+        px, py = box.to_image(frames[i][:, 0], frames[i][:, 1], size)
+        ax_photo.plot(np.r_[px, px[:1]], np.r_[py, py[:1]], color='#ff2020', linewidth=1.2)
+        ax_photo.plot(px[:2], py[:2], color='#ff2020', linewidth=3)
+        ax_photo.set_title(ann.cls, fontsize=8)
+        ax_crop.imshow(to_rgb(images[i]))
+        ax_crop.set_title(f'crop, {labels["angle"][i]:.0f} deg', fontsize=8)
+        ax_straight.imshow(to_rgb(straight[i]))
+        ax_straight.set_title('straightened', fontsize=8)
+        for ax in (ax_photo, ax_crop, ax_straight):
+            ax.axis('off')
+    fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.95, bottom=0.01, wspace=0.05, hspace=0.2)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=70)
+    plt.close(fig)
+    return path
+
+
+def to_rgb(chw):
+    """A net input (3, S, S) BGR in [-1, 1) as an RGB image in [0, 1]."""
+    return np.clip(chw[::-1].transpose(1, 2, 0) * 0.5 + 0.5, 0, 1)
