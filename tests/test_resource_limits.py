@@ -30,15 +30,15 @@ def machine_memory():
     return ram + swap
 
 
-def input_layer(shapes, name='in', tops=None):
-    tops = tops or [f'x{i}' for i in range(len(shapes))]
-    body = ' '.join(f'top: "{t}"' for t in tops)
+def input_layer(shapes):
+    """An Input layer 'in' with tops x0, x1, ... of these shapes."""
+    body = ' '.join(f'top: "x{i}"' for i in range(len(shapes)))
     dims = ' '.join('shape { ' + ' '.join(f'dim: {d}' for d in s) + ' }' for s in shapes)
-    return f'layer {{ name: "{name}" type: "Input" {body} input_param {{ {dims} }} }}\n'
+    return f'layer {{ name: "in" type: "Input" {body} input_param {{ {dims} }} }}\n'
 
 
-def build(text, dtype=np.float32):
-    return caffe.Net.from_string('name: "limits"\n' + text, caffe.TEST, dtype=dtype)
+def build(text):
+    return caffe.Net.from_string('name: "limits"\n' + text, caffe.TEST)
 
 
 def assert_a_normal_net_still_works():
