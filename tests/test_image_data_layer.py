@@ -164,3 +164,35 @@ def test_failed_net_construction_stops_the_loader(dataset):
     for _ in range(3):
         with pytest.raises(caffe.ParseError, match='NoSuchLayer'):
             caffe.Net(str(tmp / 'bad.prototxt'), caffe.TRAIN)
+
+
+# A 133-byte file the image fuzzer made (fuzz/image): a DICOM preamble and "DICM" marker
+# followed by a malformed header. Debian's OpenCV hands DICOM files to GDCM, which calls
+# abort() on it -- the whole process died.
+MALFORMED_DICOM = bytes.fromhex(
+    '494900000200000011010400010000008c58aa9c000000df854b3d4100000400000200030102030000008600'
+    '000003010300010000000100000006010300010000000200000011010400010000008c58aa9c000000df854b'
+    '444154780000005958aa9c000000214950360a444154789c63ac31e1e4312032dbc3f46e000500454449434d'
+    '4b')
+
+
+def test_a_dicom_file_is_refused_before_opencv_reads_it(tmp_path):
+    (tmp_path / 'scan.png').write_bytes(MALFORMED_DICOM)
+    source = write_list(tmp_path / 'list.txt', ['scan.png'], [0])
+    script = f'''
+import caffe
+try:
+    caffe.Net({str(tmp_path / 'net.prototxt')!r}, caffe.TEST)
+    print('built')
+except caffe.FileError as e:
+    print('error:', e)
+'''
+    (tmp_path / 'net.prototxt').write_text(
+        f'layer {{ name: "data" type: "ImageData" top: "data" top: "label" '
+        f'image_data_param {{ source: "{source}" root_folder: "{tmp_path}/" batch_size: 1 }} }}\n')
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith('error:'), out.stdout
+    assert 'list file' in out.stdout and 'line 1' in out.stdout and 'DICOM' in out.stdout

@@ -320,3 +320,16 @@ def test_gpu_matches_cpu(mode, geom):
         results.append([net.blobs[t].data.copy() for t in tops] + [net.blobs['x'].diff.copy()])
     for c, g in zip(*results):
         np.testing.assert_allclose(g, c, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('layer', ['type: "Pooling" pooling_param { pool: MAX kernel_size: 2 stride: 2 pad: 1 }',
+                                   'type: "SPP" spp_param { pyramid_height: 2 }'])
+def test_an_empty_image_is_a_clear_error(layer):
+    # Found by fuzzing (fuzz/net_prototxt): a bottom of width 0 made the backward pass divide
+    # by the width (SIGFPE).
+    net_text = f'''force_backward: true
+layer {{ name: "in" type: "Input" top: "x" input_param {{ shape {{ dim: 2 dim: 3 dim: 4 dim: 0 }} }} }}
+layer {{ name: "pool" {layer} bottom: "x" top: "out" }}
+'''
+    with pytest.raises(caffe.ShapeError, match="layer 'pool'.*empty image"):
+        caffe.Net.from_string(net_text, caffe.TRAIN)

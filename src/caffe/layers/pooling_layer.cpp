@@ -69,6 +69,9 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   PoolGeometry& g = geom_;
   g.height = bottom[0]->height();
   g.width = bottom[0]->width();
+  // The passes walk the bottom row by row (count / width rows): an empty image has none.
+  LAYER_ENFORCE(g.height > 0 && g.width > 0, "cannot pool an empty image, got bottom shape ",
+                bottom[0]->shape_string());
   if (global_pooling_) {
     g.kernel_h = g.height;
     g.kernel_w = g.width;

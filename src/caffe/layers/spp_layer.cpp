@@ -21,6 +21,7 @@ void SPPLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
   LAYER_ENFORCE(x.num_axes() == 4, "expected a 4-axis bottom (num, channels, height, width), got "
                 "shape ", x.shape_string());
   const int num = x.shape(0), channels = x.shape(1), H = x.shape(2), W = x.shape(3);
+  LAYER_ENFORCE(H > 0 && W > 0, "cannot pool an empty image, got bottom shape ", x.shape_string());
   total_ = 0;
   for (int level = 0; level < height_; ++level) {
     Level& l = levels_[level];
