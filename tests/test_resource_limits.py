@@ -340,17 +340,49 @@ def test_failed_allocations_are_memory_errors(tmp_path):
     assert lines['still'] == 'works True', lines
 
 
+def smallest_working_address_space(cmd, cwd, env):
+    """The smallest RLIMIT_AS (to 8 MiB) under which `cmd` runs to status 0: what the binary
+    and its shared libraries need to start (a CUDA build maps several hundred MiB of cuBLAS
+    and cuDNN before main)."""
+    def runs(limit):
+        try:
+            result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=15,
+                                    preexec_fn=lambda: resource.setrlimit(
+                                        resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY)))
+        except subprocess.TimeoutExpired:
+            # OpenBLAS's library constructor (before main) retries its buffer allocation
+            # forever when the address space is a little too small: too small, then.
+            return False
+        return result.returncode == 0
+    low, high = 0, 8 << 30
+    assert runs(high), f'{cmd} fails even with 8 GiB of address space'
+    while high - low > (8 << 20):
+        middle = (low + high) // 2
+        if runs(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
 @needs_plain_build
 def test_caffe_command_out_of_memory_is_one_line(tmp_path):
-    """std::bad_alloc in the caffe command (protobuf's objects for a long definition, under a
-    700 MiB address-space limit): one line and status 1, not an abort."""
+    """std::bad_alloc in the caffe command (protobuf's objects for a long definition, with
+    256 MiB of address space beyond what the command needs for a small net): one line and
+    status 1, not an abort."""
     caffe_bin = require_tool('caffe')
-    (tmp_path / 'long.prototxt').write_text('name: "n"\n' + 'layer { }\n' * 600000)
-
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (700 << 20, resource.RLIM_INFINITY))
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    (tmp_path / 'small.prototxt').write_text(
+        'name: "n"\nlayer { name: "in" type: "Input" top: "x" input_param { shape { dim: 1 '
+        'dim: 4 } } }\nlayer { name: "p" type: "Power" bottom: "x" top: "y" }\n')
+    base = smallest_working_address_space(
+        [caffe_bin, 'time', '-model', 'small.prototxt', '-iterations', '1'], tmp_path, env)
+    # 10 MiB of text, several hundred bytes of protobuf objects per 10-byte `layer { }`
+    (tmp_path / 'long.prototxt').write_text('name: "n"\n' + 'layer { }\n' * 1000000)
+    limit = base + (256 << 20)
 
     result = subprocess.run([caffe_bin, 'time', '-model', 'long.prototxt'], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120, preexec_fn=limit,
-                            env=dict(os.environ, OMP_NUM_THREADS='1'))
+                            capture_output=True, text=True, timeout=120, env=env,
+                            preexec_fn=lambda: resource.setrlimit(
+                                resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY)))
     assert_one_line_error(result, 'caffe: out of memory (std::bad_alloc)')
