@@ -14,7 +14,8 @@ from conftest import ROOT
 DOCS = os.path.join(ROOT, 'docs')
 MARKDOWN = sorted([os.path.join(ROOT, 'README.md'), os.path.join(ROOT, 'models', 'README.md'),
                    os.path.join(ROOT, 'tests', 'fixtures', 'README.md'),
-                   os.path.join(ROOT, 'examples', 'cluttered_mnist', 'README.md')] +
+                   os.path.join(ROOT, 'examples', 'cluttered_mnist', 'README.md'),
+                   os.path.join(ROOT, 'examples', 'recurrent_st', 'README.md')] +
                   [os.path.join(DOCS, f) for f in os.listdir(DOCS) if f.endswith('.md')])
 
 
