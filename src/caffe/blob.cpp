@@ -42,6 +42,10 @@ void check_shape(const vector<int64_t>& shape, const void* blob) {
 
 template <typename Dtype>
 void Blob<Dtype>::Reshape(const vector<int>& shape) {
+  // Layers reshape their tops on every forward pass: when nothing changes, nothing is
+  // written, so that a thread reading the shape (pycaffe making a view of blob.data while
+  // another thread runs the net) does not race with one.
+  if (data_ && shape == shape_) return;
   check_shape(vector<int64_t>(shape.begin(), shape.end()), this);
   int64_t count = 1;
   for (int d : shape) count *= d;

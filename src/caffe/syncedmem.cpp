@@ -205,9 +205,12 @@ const void* SyncedMemory::cpu_data() {
   return cpu_ptr_;
 }
 
+// The head is written only when it changes: threads that take turns on a net may each
+// ask for a view of a buffer already on the host (pycaffe's blob.data) while another one
+// computes with it, and a write of the same value would still be a data race (TSan).
 void* SyncedMemory::mutable_cpu_data() {
   to_cpu();
-  head_ = HEAD_AT_CPU;
+  if (head_ != HEAD_AT_CPU) head_ = HEAD_AT_CPU;
   return cpu_ptr_;
 }
 
@@ -226,7 +229,7 @@ const void* SyncedMemory::gpu_data() {
 
 void* SyncedMemory::mutable_gpu_data() {
   to_gpu();
-  head_ = HEAD_AT_GPU;
+  if (head_ != HEAD_AT_GPU) head_ = HEAD_AT_GPU;
   return gpu_ptr_;
 }
 

@@ -10,8 +10,10 @@
 #include "caffe/util/side.hpp"
 
 // The per-tile loops below are compiled twice on x86-64 with GCC: for AVX2/FMA (gathers,
-// 8 floats a vector) and for the baseline; the loader picks the one the CPU runs.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+// 8 floats a vector) and for the baseline; the loader picks the one the CPU runs. Not in a
+// ThreadSanitizer build: GCC instruments the clones' resolver, which the dynamic loader
+// runs before TSan is initialised, so every program linked to the library crashed at start.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
 #define ST_CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ST_CPU_CLONES
