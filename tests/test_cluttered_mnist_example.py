@@ -22,8 +22,39 @@ NETS = ['cnn', 'st_cnn', 'st_rotation', 'st_similarity']
 
 def test_the_example_holds_these_nets_and_solvers():
     files = sorted(f for f in os.listdir(EXAMPLE) if f.endswith('.prototxt'))
-    assert files == sorted([f'{n}.prototxt' for n in NETS] + [f'{n}_solver.prototxt' for n in NETS])
+    assert files == sorted([f'{n}.prototxt' for n in NETS] + [f'{n}_solver.prototxt' for n in NETS]
+                           + ['st_cnn_warmup_solver.prototxt'])
     assert tuple(NETS) == stn_common.NETS
+
+
+def read_solver(path):
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    solver = caffe_pb2.SolverParameter()
+    text_format.Merge(open(path).read(), solver)
+    return solver
+
+
+def test_the_st_cnn_warms_up_at_a_tenth_of_the_rate_and_the_main_run_resumes(tmp_path):
+    warm = read_solver(os.path.join(EXAMPLE, 'st_cnn_warmup_solver.prototxt'))
+    main = read_solver(os.path.join(EXAMPLE, 'st_cnn_solver.prototxt'))
+    assert warm.net == main.net and warm.type == main.type == 'Adam'
+    assert warm.base_lr == pytest.approx(main.base_lr / 10) and warm.lr_policy == 'fixed'
+    assert warm.max_iter == 1000 < main.stepvalue[0]
+    # The snapshot the main solver's comment resumes from is the one the warm-up writes.
+    state = f'{warm.snapshot_prefix}_iter_{warm.max_iter}.solverstate'
+    assert f'-snapshot={state}' in open(os.path.join(EXAMPLE, 'st_cnn_solver.prototxt')).read()
+    # The scripts' copy: the run's net and snapshot prefix; a quarter of a short run.
+    path, solver = stn_common.write_warmup_solver('st_cnn', str(tmp_path), max_iter=7)
+    assert path == str(tmp_path / 'st_cnn_warmup_solver.prototxt')
+    assert read_solver(path) == solver and solver.max_iter == 7
+    assert solver.net == stn_common.rel(str(tmp_path / 'st_cnn.prototxt'))
+    assert solver.snapshot_prefix == stn_common.rel(str(tmp_path / 'st_cnn_warmup'))
+    assert solver.base_lr == warm.base_lr
+    assert stn_common.write_warmup_solver('cnn', str(tmp_path)) is None
+    assert stn_common._warmup_iters('st_cnn', 50000) == 1000
+    assert stn_common._warmup_iters('st_cnn', 300) == 75
+    assert stn_common._warmup_iters('cnn', 50000) == 0
 
 
 def shape_digits(n_per_class=40, seed=0):
@@ -56,6 +87,18 @@ def tiny_set(tmp_path_factory):
                                     mnist_dir=str(root / 'mnist'), quiet=True, check=False,
                                     log=lambda *a: None)
     return out
+
+
+def identity_sample(data, H_out, W_out):
+    """Bilinear samples of N x C x H x W data on the identity transform's H_out x W_out
+    grid, as docs/compatibility.md defines it: output row s reads the input at row
+    X = (x_t + 1) * H / 2 with x_t = 2 s / H_out - 1, each pixel m weighted by
+    max(0, 1 - |X - m|) (columns alike)."""
+    def weights(n_out, n):
+        X = (2.0 * np.arange(n_out) / n_out - 1 + 1) * n / 2
+        return np.maximum(0, 1 - np.abs(X[:, None] - np.arange(n)[None, :]))
+    rows, cols = weights(H_out, data.shape[2]), weights(W_out, data.shape[3])
+    return np.einsum('sm,ncmk,tk->ncst', rows, data.astype(np.float64), cols)
 
 
 def build(net_name, tiny_set, tmp_path, phase):
@@ -91,12 +134,16 @@ def test_nets_build_and_run_forward_backward(net_name, tiny_set, tmp_path):
     if net_name == 'cnn':
         assert 'st_out' not in net.blobs
         return
-    # The transformer starts at the identity: a 30x30 output of a 60x60 input then reads
-    # every second pixel exactly (docs/compatibility.md: X = (x_t + 1) * H / 2 = 2 s).
+    # The transformer starts at the identity: it samples the whole input on the output's
+    # grid (docs/compatibility.md: output row s reads input row X = s * H / H_out).
     identity = {'st_cnn': [1, 0, 0, 0, 1, 0], 'st_rotation': [0],
                 'st_similarity': [1, 0, 0, 0]}[net_name]
     np.testing.assert_array_equal(net.blobs['theta'].data, np.tile(identity, (4, 1)))
-    np.testing.assert_array_equal(net.blobs['st_out'].data, data[:, :, ::2, ::2])
+    out = net.blobs['st_out'].data
+    assert out.shape[2:] == {'st_cnn': (48, 48)}.get(net_name, (30, 30))
+    np.testing.assert_allclose(out, identity_sample(data, *out.shape[2:]), rtol=0, atol=1e-5)
+    if out.shape[2] == 30:        # a half-size output reads every second pixel exactly
+        np.testing.assert_array_equal(out, data[:, :, ::2, ::2])
     # The loss reaches the localisation net through theta.
     assert np.abs(net.blobs['theta'].diff).sum() > 0
     assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
@@ -149,4 +196,13 @@ def test_quick_job_trains_end_to_end_and_writes_its_figure(tmp_path):
     # The log is a real `caffe train` log that parse_log reads.
     train_rows, test_rows = stn_common.parse_log.parse_log(str(out / 'st_cnn.log'))
     assert train_rows[-1]['NumIters'] == 250 and test_rows[-1]['NumIters'] == 300
+    # Two phases in the one log: the warm-up (a quarter of the 300 iterations) at 1e-4,
+    # then the main solver, resumed from its snapshot at iteration 75, at 1e-3 until its
+    # first step (2/3 of the run).
+    log = (out / 'st_cnn.log').read_text()
+    assert 'st_cnn_warmup_iter_75.solverstate' in log
+    rates = {r['NumIters']: r['LearningRate'] for r in train_rows}
+    assert rates[0] == rates[50] == pytest.approx(1e-4)
+    assert rates[100] == rates[150] == pytest.approx(1e-3)
+    assert rates[250] == pytest.approx(1e-4)
     assert abs(test_rows[-1]['accuracy'] - float(m.group(1))) < 0.08

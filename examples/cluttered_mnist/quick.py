@@ -6,7 +6,9 @@
 1. makes a small cluttered MNIST set (the STN paper's 60x60 with 4 distractors of 8x8;
    50,000 training and 5,000 test images, data/cluttered_mnist/quick/),
 2. trains the ST-CNN of st_cnn.prototxt with `caffe train` for a few minutes (progress
-   bar; the log is kept),
+   bar; the log is kept): a warm-up at a tenth of the learning rate
+   (st_cnn_warmup_solver.prototxt, a quarter of the iterations), then st_cnn_solver.prototxt
+   from its snapshot,
 3. tests it on the test images and prints `test accuracy: ...`,
 4. writes a figure: 16 test inputs with the transformer's sampling grid drawn on them,
    beside what the transformer made of them, and the training curves.
@@ -28,7 +30,8 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--train', type=int, default=50000, help='training images')
     parser.add_argument('--test', type=int, default=5000, help='test images')
-    parser.add_argument('--iters', type=int, default=9000, help='training iterations')
+    parser.add_argument('--iters', type=int, default=4000,
+                        help='training iterations, the warm-up included')
     parser.add_argument('--batch', type=int, default=64, help='training batch size')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
@@ -59,8 +62,8 @@ def main(argv=None):
         open(net_path, 'w').write(text)
     log_path = os.path.join(args.out, 'st_cnn.log')
     print(f'training the ST-CNN for {args.iters} iterations (log: {common.rel(log_path)})')
-    seconds = common.train(solver_path, args.iters, log_path, label='st_cnn',
-                           threads=args.threads, quiet=args.quiet)
+    seconds = common.train_net('st_cnn', args.out, solver_path, args.iters, log_path,
+                               label='st_cnn', threads=args.threads, quiet=args.quiet)
 
     weights = os.path.join(args.out, f'st_cnn_iter_{args.iters}.caffemodel')
     accuracy, examples = common.evaluate(os.path.join(args.out, 'st_cnn.prototxt'), weights,

@@ -69,43 +69,67 @@ def write_run_files(net, data_dir, run_dir, example_dir=HERE, default_data=DEFAU
     where it names default_data) and run_dir/<net>_solver.prototxt (the committed solver
     with that net, the snapshot prefix run_dir/<net> and solver_fields overriding its
     fields). Returns the solver's path and the solver."""
-    from google.protobuf import text_format
-    from caffe.proto import caffe_pb2
     os.makedirs(run_dir, exist_ok=True)
     text = open(os.path.join(example_dir, f'{net}.prototxt')).read()
     text = text.replace(default_data, rel(data_dir.rstrip('/') + '/'))
     net_path = os.path.join(run_dir, f'{net}.prototxt')
     with open(net_path, 'w') as f:
         f.write(text)
+    return _write_solver(os.path.join(example_dir, f'{net}_solver.prototxt'), net_path,
+                         os.path.join(run_dir, net), solver_fields)
+
+
+def _write_solver(template, net_path, prefix, solver_fields):
+    """The solver of template with net net_path, snapshot prefix `prefix` and solver_fields
+    overriding its fields, written to <prefix>_solver.prototxt: (its path, the solver)."""
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
     solver = caffe_pb2.SolverParameter()
-    text_format.Merge(open(os.path.join(example_dir, f'{net}_solver.prototxt')).read(), solver)
+    text_format.Merge(open(template).read(), solver)
     solver.net = rel(net_path)
-    solver.snapshot_prefix = rel(os.path.join(run_dir, net))
+    solver.snapshot_prefix = rel(prefix)
     for key, value in solver_fields.items():
         if key in ('test_iter', 'stepvalue'):          # repeated fields
             del getattr(solver, key)[:]
             getattr(solver, key).extend(value if isinstance(value, (list, tuple)) else [value])
         else:
             setattr(solver, key, value)
-    solver_path = os.path.join(run_dir, f'{net}_solver.prototxt')
+    solver_path = f'{prefix}_solver.prototxt'
     with open(solver_path, 'w') as f:
         f.write(text_format.MessageToString(solver))
     return solver_path, solver
+
+
+def write_warmup_solver(net, run_dir, example_dir=HERE, **solver_fields):
+    """For a net with a committed <net>_warmup_solver.prototxt (a first phase of training at
+    a lower learning rate; the main solver resumes from its snapshot): writes
+    run_dir/<net>_warmup_solver.prototxt with the run's net (run_dir/<net>.prototxt, from
+    write_run_files), the snapshot prefix run_dir/<net>_warmup and solver_fields overriding
+    its fields. Returns its path and the solver, or None when the net has no warm-up."""
+    template = os.path.join(example_dir, f'{net}_warmup_solver.prototxt')
+    if not os.path.isfile(template):
+        return None
+    return _write_solver(template, os.path.join(run_dir, f'{net}.prototxt'),
+                         os.path.join(run_dir, f'{net}_warmup'), solver_fields)
 
 
 ITERATION = re.compile(r'Iteration (\d+), loss = ([-+\d.eE]+|nan|inf)')
 TEST_ACC = re.compile(r'Test net output #\d+: accuracy = ([-+\d.eE]+)')
 
 
-def train(solver_path, max_iter, log_path, label='train', threads=None, quiet=False):
-    """Runs `caffe train` from the repository root, writing its log to log_path and showing
-    a progress bar (iterations, loss, last test accuracy). Returns the wall time in s."""
+def train(solver_path, max_iter, log_path, label='train', threads=None, quiet=False,
+          snapshot=None, append=False):
+    """Runs `caffe train` from the repository root, writing its log to log_path (appending
+    to it with append=True) and showing a progress bar (iterations, loss, last test
+    accuracy); snapshot: a .solverstate to resume from. Returns the wall time in s."""
     env = dict(os.environ, GLOG_minloglevel='0')
     env['OMP_NUM_THREADS'] = str(threads or default_threads())
     cmd = [caffe_tool(), 'train', f'-solver={rel(solver_path)}']
+    if snapshot:
+        cmd.append(f'-snapshot={rel(snapshot)}')
     start = time.time()
     stream = open(os.devnull, 'w') if quiet else None
-    with open(log_path, 'w', buffering=1) as log, \
+    with open(log_path, 'a' if append else 'w', buffering=1) as log, \
             Progress(max_iter, label, stream=stream) as bar:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=log,
                                 text=True)
@@ -122,6 +146,40 @@ def train(solver_path, max_iter, log_path, label='train', threads=None, quiet=Fa
         tail = open(log_path).read().splitlines()[-5:]
         raise RuntimeError(f'caffe train failed ({code}); see {log_path}:\n' + '\n'.join(tail))
     return time.time() - start
+
+
+def train_net(net, run_dir, solver_path, max_iter, log_path, label='train', threads=None,
+              quiet=False, example_dir=HERE):
+    """Trains a run written by write_run_files into one log. A net with a warm-up solver
+    (write_warmup_solver) first runs that -- its max_iter, but at most a quarter of
+    max_iter, with the main solver's random_seed and display -- and then the main solver
+    from the warm-up's snapshot, to max_iter in all. Returns the wall time of both phases
+    in s."""
+    warm_max = _warmup_iters(net, max_iter, example_dir)
+    if not warm_max:
+        return train(solver_path, max_iter, log_path, label, threads, quiet)
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    main = caffe_pb2.SolverParameter()
+    text_format.Merge(open(solver_path).read(), main)
+    warm_path, warm = write_warmup_solver(net, run_dir, example_dir, max_iter=warm_max,
+                                          random_seed=main.random_seed, display=main.display)
+    seconds = train(warm_path, warm_max, log_path, f'{label} warm-up', threads, quiet)
+    state = os.path.join(ROOT, f'{warm.snapshot_prefix}_iter_{warm_max}.solverstate')
+    return seconds + train(solver_path, max_iter, log_path, label, threads, quiet,
+                           snapshot=state, append=True)
+
+
+def _warmup_iters(net, max_iter, example_dir=HERE):
+    """The warm-up's length for a run of max_iter iterations (0: none)."""
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    template = os.path.join(example_dir, f'{net}_warmup_solver.prototxt')
+    if not os.path.isfile(template):
+        return 0
+    solver = caffe_pb2.SolverParameter()
+    text_format.Merge(open(template).read(), solver)
+    return max(1, min(solver.max_iter, max_iter // 4))
 
 
 def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16):

@@ -4,11 +4,14 @@
     python3 examples/cluttered_mnist/train_all.py [--sets stn60 deepmind100] [--threads N]
 
 For each set (stn60: the STN paper's 60x60 with 4 distractors of 8x8; deepmind100:
-DeepMind's 100x100 with 8 distractors of 8x8; 60,000 training images made from the MNIST
-training digits, 10,000 test images from the test digits, in data/cluttered_mnist/<set>/)
+DeepMind's 100x100 with 8 distractors of 8x8; training images made from the MNIST
+training digits -- 300,000 on stn60, every digit in five cluttered scenes, 60,000 on
+deepmind100 -- and 10,000 test images from the test digits, in data/cluttered_mnist/<set>/)
 it trains, one after the other, the nets of this folder -- on stn60 all four (cnn,
 st_cnn, st_rotation, st_similarity), on deepmind100 cnn and st_cnn -- tests each on the
-10,000 test images, and prints a table (test error, training time, iterations). Output in
+10,000 test images, and prints a table (test error, training time, iterations, load
+average). The ST-CNN trains in two phases (stn_common.train_net: the warm-up solver, then
+the main one from its snapshot; both count in its time and iterations). Output in
 examples/cluttered_mnist/output/full/: per set and net the run's net, solver, log and
 weights, results.md (the table; rows of earlier runs of other sets or nets are kept), and
 <set>_figure.png: 16 test inputs with the ST-CNN's sampling grid, what it made of them, and
@@ -25,9 +28,14 @@ import stn_common as common  # noqa: E402
 
 SETS = {'stn60': ('st_cnn', 'cnn', 'st_rotation', 'st_similarity'),
         'deepmind100': ('st_cnn', 'cnn')}
-# Training iterations (batch 64; 60,000 images are 938 iterations). The CNN costs about
-# 2.3x (60x60) and 6x (100x100) an ST-CNN iteration, so it gets fewer.
-ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 18000, 'st_rotation': 6000, 'st_similarity': 9000},
+# Training images per set (stn60: each MNIST training digit in five cluttered scenes).
+TRAIN_IMAGES = {'stn60': 300000, 'deepmind100': 60000}
+# Training iterations (batch 64; 300,000 images are 4,688 iterations), the ST-CNN's
+# warm-up included. The ST-CNN (48x48 transformer output) gets about 50 minutes on one
+# core of a quiet 2-core machine (an estimated 85 ms an iteration); the CNN costs about
+# 1.2x (60x60) an ST-CNN iteration, the 30x30 rotation and similarity nets half of one.
+ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 38000, 'st_rotation': 6000,
+                   'st_similarity': 9000},
          'deepmind100': {'cnn': 3000, 'st_cnn': 12000}}
 TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'similarity'}
 
@@ -41,8 +49,10 @@ def run_net(set_name, net, iters, data_dir, out, threads, quiet):
     # The run's files are named <net>.prototxt etc. inside the set's folder.
     log_path = os.path.join(run_dir, f'{net}.log')
     print(f'[{set_name}] training {net} for {iters} iterations (log {common.rel(log_path)})')
-    seconds = common.train(solver_path, iters, log_path, label=f'{set_name} {net}',
-                           threads=threads, quiet=quiet)
+    load_start = os.getloadavg()[0]
+    seconds = common.train_net(net, run_dir, solver_path, iters, log_path,
+                               label=f'{set_name} {net}', threads=threads, quiet=quiet)
+    load = [load_start, os.getloadavg()[0]]
     weights = os.path.join(run_dir, f'{net}_iter_{iters}.caffemodel')
     outputs = ('ip2', 'theta', 'st_out') if net in TRANSFORM else ('ip2',)
     accuracy, examples = common.evaluate(os.path.join(run_dir, f'{net}.prototxt'), weights,
@@ -50,7 +60,7 @@ def run_net(set_name, net, iters, data_dir, out, threads, quiet):
     print(f'[{set_name}] {net}: test error {100 * (1 - accuracy):.2f}% after {iters} '
           f'iterations, {seconds / 60:.1f} min')
     return dict(set=set_name, net=net, error=100 * (1 - accuracy), seconds=seconds,
-                iterations=iters, threads=threads, log=log_path), examples
+                iterations=iters, threads=threads, load=load, log=log_path), examples
 
 
 def set_figure(set_name, out):
@@ -79,12 +89,15 @@ def set_figure(set_name, out):
 
 
 def table(rows):
-    lines = ['| set | net | test error | training time | iterations | ms / iteration | threads |',
-             '|-----|-----|-----------:|--------------:|-----------:|---------------:|--------:|']
+    lines = ['| set | net | test error | training time | iterations | ms / iteration | threads '
+             '| load average (start, end) |',
+             '|-----|-----|-----------:|--------------:|-----------:|---------------:|--------:'
+             '|------:|']
     for r in rows:
+        load = ', '.join(f'{x:.1f}' for x in r['load']) if r.get('load') else ''
         lines.append(f'| {r["set"]} | {r["net"]} | {r["error"]:.2f}% | '
                      f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
-                     f'{1000 * r["seconds"] / r["iterations"]:.0f} | {r["threads"]} |')
+                     f'{1000 * r["seconds"] / r["iterations"]:.0f} | {r["threads"]} | {load} |')
     return '\n'.join(lines)
 
 
@@ -111,8 +124,8 @@ def main(argv=None):
         params = common.mnist_cluttered.cluttered.PRESETS[set_name]
         data_dir = os.path.join(common.ROOT, 'data', 'cluttered_mnist', set_name)
         if not args.figures_only:
-            common.mnist_cluttered.make(data_dir, params, 60000, 10000, seed=1,
-                                        mnist_dir=args.mnist_dir, quiet=args.quiet)
+            common.mnist_cluttered.make(data_dir, params, TRAIN_IMAGES[set_name], 10000,
+                                        seed=1, mnist_dir=args.mnist_dir, quiet=args.quiet)
         nets = args.nets or SETS[set_name]
         for net in nets:
             if args.figures_only:
