@@ -44,8 +44,13 @@ template <typename Dtype>
 void Blob<Dtype>::Reshape(const vector<int>& shape) {
   // Layers reshape their tops on every forward pass: when nothing changes, nothing is
   // written, so that a thread reading the shape (pycaffe making a view of blob.data while
-  // another thread runs the net) does not race with one.
-  if (data_ && shape == shape_) return;
+  // another thread runs the net) does not race with one. (A new blob has no axes and no
+  // elements: reshaping it to a scalar, no axes and one element, is a change.)
+  if (data_ && shape == shape_) {
+    int64_t count = 1;
+    for (int d : shape) count *= d;
+    if (count == count_) return;
+  }
   check_shape(vector<int64_t>(shape.begin(), shape.end()), this);
   int64_t count = 1;
   for (int d : shape) count *= d;
