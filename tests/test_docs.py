@@ -18,6 +18,7 @@ MARKDOWN = sorted([os.path.join(ROOT, 'README.md'), os.path.join(ROOT, 'models',
                    os.path.join(ROOT, 'tools', 'annotate', 'README.md'),
                    os.path.join(ROOT, 'examples', 'document_orientation', 'README.md'),
                    os.path.join(ROOT, 'examples', 'rotation', 'README.md'),
+                   os.path.join(ROOT, 'examples', 'document_localization', 'README.md'),
                    os.path.join(ROOT, 'examples', 'recurrent_st', 'README.md')] +
                   [os.path.join(DOCS, f) for f in os.listdir(DOCS) if f.endswith('.md')])
 

@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""Unsupervised localisation: a spatial transformer learns where the document is in a
+photograph from nothing but the document's class.
+
+    python3 examples/document_localization/run.py
+
+1. makes the data (skipped when already there with the same settings): synthetic
+   photographs of documents (caffe.datasets.documents: letters, invoices, tables, forms and
+   a few scans at a random position, angle and scale on a cluttered background), 5,000 for
+   training (seed 1) and 1,000 held out (seed 2: other pages, other backgrounds), each
+   shrunk whole to a 128 x 128 grey image (letterboxed: the 4:3 photograph centred on
+   black) and written to an LMDB with its class as the label
+   (data/document_localization/{train,test}_lmdb; {train,test}_boxes.csv hold where each
+   document lies in the 128 x 128 image -- for the evaluation only, never for training);
+2. trains with `caffe train`, behind a progress bar, the nets of this folder: cnn (a small
+   classifier on the whole 128 x 128 photograph; 3,000 iterations), cnn64 (the same
+   classifier on the photograph shrunk to 64 x 64; 6,000) and st_cnn (a localisation net
+   -> an affine SpatialTransformer sampling a 64 x 64 window of the 128 x 128 photograph
+   -> the same classifier; 6,000, after a warm-up at a tenth of the learning rate);
+3. tests each on the held-out photographs and prints a table (test accuracy, training
+   time, iterations) and, for st_cnn, where the documents lie in its input and in the
+   transformer's output (centre spread, size, angle);
+4. writes output/figure.png: held-out photographs with the transformer's sampling window
+   drawn on them beside the transformer's output, the mean of all held-out inputs beside
+   the mean of their transformer outputs, and the training curves of every net.
+
+Output in examples/document_localization/output/ (per net: the run's net, solver, log and
+weights; results.json, results.md). Everything runs on the CPU (--threads, else
+OMP_NUM_THREADS, else every core). Smaller runs: --train, --test, --iters, --nets.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'cluttered_mnist'))
+os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe
+import stn_common as common  # noqa: E402
+
+from caffe.datasets import annotations, documents  # noqa: E402
+
+ROOT = common.ROOT
+NETS = ('st_cnn', 'cnn64', 'cnn')
+DEFAULT_DATA = 'data/document_localization/'     # the data folder the committed nets name
+# The photographs: smaller than the generator's default (a long side of 256-320 pixels;
+# they are shrunk to 128 anyway), documents turned by up to +-30 degrees and filling
+# 30-80% of the photograph's extent (the generator's default is 45-90%).
+PHOTO = dict(size=(256, 320), max_angle=30.0, fill=(0.3, 0.8))
+# Training iterations at batch 32 (5,000 photographs are 156 iterations): the nets whose
+# classifier reads 64x64 get twice the iterations of the 128x128 CNN, whose iterations cost
+# more (265 ms against 86 for st_cnn and 40 for cnn64 in the README's run).
+ITERS = {'cnn': 3000, 'cnn64': 6000, 'st_cnn': 6000}
+TEST_BATCH = 100
+
+
+# ---- data -------------------------------------------------------------------------------
+
+def letterbox(photo, size):
+    """The PIL photograph in grey, shrunk so that its longer side is `size` and centred on
+    a black size x size square: (uint8 array size x size, (kx, ky, ox, oy)) where a point
+    (x, y) of the photograph, in continuous coordinates, lands at (kx x + ox, ky y + oy)."""
+    from PIL import Image
+    grey = photo.convert('L')
+    k = size / max(grey.size)
+    w, h = max(1, round(grey.width * k)), max(1, round(grey.height * k))
+    small = grey.resize((w, h), Image.Resampling.BILINEAR)
+    canvas = Image.new('L', (size, size), 0)
+    ox, oy = (size - w) // 2, (size - h) // 2
+    canvas.paste(small, (ox, oy))
+    return np.asarray(canvas), (w / grey.width, h / grey.height, ox, oy)
+
+
+def box_in_input(box, kx, ky, ox, oy):
+    """An annotations.Annotation of the photograph mapped into the letterboxed image (the
+    scale is nearly the same along x and y: their mean scales the size)."""
+    k = (kx + ky) / 2
+    return box._replace(cx=box.cx * kx + ox, cy=box.cy * ky + oy, width=box.width * k,
+                        height=box.height * k)
+
+
+def make_split(data, split, n, seed, size, photo, workers=None, quiet=False):
+    """data/<split>/ (the generator's photographs, annotations.csv, classes.txt),
+    data/<split>_lmdb (the letterboxed grey images, label = class index, keys in the
+    photographs' order) and data/<split>_boxes.csv (each document's box in the letterboxed
+    image, in the LMDB's order), unless already there with the same settings. Returns the
+    seconds spent (0 when skipped)."""
+    import caffe.io
+    from PIL import Image
+    photos = os.path.join(data, split)
+    lmdb = os.path.join(data, f'{split}_lmdb')
+    boxes_csv = os.path.join(data, f'{split}_boxes.csv')
+    stamp = dict(n=n, seed=seed, size=size, photo={k: list(v) if isinstance(v, tuple) else v
+                                                   for k, v in photo.items()})
+    if _stamp(data, split) == stamp and os.path.isdir(lmdb) and os.path.isfile(boxes_csv):
+        return 0.0
+    start = time.time()
+    for path in (lmdb, boxes_csv, os.path.join(data, f'{split}_made_with.json')):
+        _remove(path)
+    if os.path.isdir(photos):
+        _remove(photos)
+    rows = documents.generate(photos, n, seed=seed, workers=workers, quiet=quiet, **photo)
+    classes = annotations.read_classes(os.path.join(photos, 'classes.txt'))
+    boxes = []
+    with caffe.io.DBWriter(lmdb) as db:
+        for i, row in enumerate(rows):
+            with Image.open(os.path.join(photos, row.image)) as im:
+                grey, place = letterbox(im, size)
+            db.put(b'%08d' % i, caffe.io.array_to_datum(grey[None], classes.index(row.cls)))
+            boxes.append(box_in_input(row, *place))
+    annotations.write_csv(boxes_csv, boxes)
+    with open(os.path.join(data, f'{split}_made_with.json'), 'w') as f:
+        json.dump(stamp, f)
+    return time.time() - start
+
+
+def make_data(data, n_train, n_test, size=128, seed=1, photo=PHOTO, workers=None,
+              quiet=False):
+    """The held-out split (seed + 1) and the training split (seed). Returns {step: s}."""
+    times = {}
+    for split, n, s in (('test', n_test, seed + 1), ('train', n_train, seed)):
+        seconds = make_split(data, split, n, s, size, photo, workers, quiet)
+        if seconds:
+            times[f'{split} data'] = seconds
+    return times
+
+
+def _stamp(data, split):
+    try:
+        with open(os.path.join(data, f'{split}_made_with.json')) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _remove(path):
+    import shutil
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+def read_boxes(data, split):
+    """The documents' boxes in the letterboxed images and their labels, in LMDB order."""
+    rows = annotations.read_csv(os.path.join(data, f'{split}_boxes.csv'))
+    classes = annotations.read_classes(os.path.join(data, split, 'classes.txt'))
+    return rows, np.array([classes.index(r.cls) for r in rows]), classes
+
+
+# ---- training and testing ---------------------------------------------------------------
+
+def write_run(net, data, out, iters, n_test, batch):
+    """out/<net>.prototxt and out/<net>_solver.prototxt: the committed files with this
+    run's data folder, batch sizes and iterations (the learning rate drops at 2/3 and 8/9;
+    9 tests on the whole test set during training). Returns the solver's path."""
+    test_batch = min(TEST_BATCH, n_test)
+    solver_path, _ = common.write_run_files(
+        net, data, out, example_dir=HERE, default_data=DEFAULT_DATA, max_iter=iters,
+        stepvalue=[max(iters * 2 // 3, 1), max(iters * 8 // 9, 1)],
+        test_interval=max(iters // 9, 1), test_iter=-(-n_test // test_batch),
+        display=max(1, min(50, iters // 20)))
+    path = os.path.join(out, f'{net}.prototxt')
+    text = open(path).read()
+    text = text.replace('batch_size: 32', f'batch_size: {batch}')
+    text = text.replace(f'batch_size: {TEST_BATCH}', f'batch_size: {test_batch}')
+    with open(path, 'w') as f:
+        f.write(text)
+    return solver_path
+
+
+def evaluate(net_path, weights, n_test, keep=16):
+    """Runs the TEST net over the n_test held-out images (read in the LMDB's order):
+    {accuracy, pred (n_test), theta (n_test x 6, for an ST net), mean_input, mean_output
+    (the mean image of the inputs and of the transformer outputs), the first `keep`
+    inputs, outputs, labels and predictions}."""
+    import caffe
+    cwd = os.getcwd()
+    os.chdir(ROOT)       # the data layer's path is relative to the repository root
+    try:
+        net = caffe.Net(common.rel(net_path), common.rel(weights), caffe.TEST)
+        batch = net.blobs['data'].num
+        preds, labels, thetas = [], [], []
+        sums = {}
+        kept = {}
+        seen = 0
+        while seen < n_test:
+            net.forward()
+            take = min(batch, n_test - seen)
+            preds.append(net.blobs['ip2'].data[:take].argmax(axis=1))
+            labels.append(net.blobs['label'].data[:take].astype(int))
+            for name in ('data', 'st_out'):
+                if name in net.blobs:
+                    sums[name] = sums.get(name, 0) + net.blobs[name].data[:take, 0].sum(axis=0)
+            if 'theta' in net.blobs:
+                thetas.append(net.blobs['theta'].data[:take].copy())
+            if len(kept.get('data', ())) < keep:
+                for name in ('data', 'st_out', 'theta'):
+                    if name in net.blobs:
+                        part = net.blobs[name].data[:take].copy()
+                        both = part if name not in kept else np.concatenate([kept[name], part])
+                        kept[name] = both[:keep]
+            seen += take
+        del net
+    finally:
+        os.chdir(cwd)
+    pred, label = np.concatenate(preds), np.concatenate(labels)
+    result = dict(accuracy=float(np.mean(pred == label)), pred=pred, label=label,
+                  mean_input=sums['data'] / n_test, kept=kept)
+    if thetas:
+        result['theta'] = np.concatenate(thetas)
+        result['mean_output'] = sums['st_out'] / n_test
+    return result
+
+
+def run_net(net, args, n_train):
+    iters = args.iters or ITERS[net]
+    solver_path = write_run(net, args.data, args.out, iters, args.test, args.batch)
+    log_path = os.path.join(args.out, f'{net}.log')
+    print(f'training {net} for {iters} iterations (log {common.rel(log_path)})')
+    load = os.getloadavg()[0]
+    seconds = common.train_net(net, args.out, solver_path, iters, log_path, label=net,
+                               threads=args.threads, quiet=args.quiet, example_dir=HERE)
+    weights = os.path.join(args.out, f'{net}_iter_{iters}.caffemodel')
+    result = evaluate(os.path.join(args.out, f'{net}.prototxt'), weights, args.test)
+    classifier_input = result['kept']['st_out' if 'st_out' in result['kept'] else 'data']
+    step = {'cnn64': 2}.get(net, 1)                   # its 2x2 average pooling
+    classifier_input = classifier_input[..., ::step, ::step]
+    print(f'{net}: test accuracy {100 * result["accuracy"]:.2f}% on {args.test} held-out '
+          f'photographs, {iters} iterations, {seconds / 60:.1f} min')
+    row = dict(net=net, accuracy=result['accuracy'], seconds=seconds, iterations=iters,
+               batch=args.batch, threads=args.threads or common.default_threads(),
+               train=n_train, test=args.test, size=args.size,
+               classifier_input=int(classifier_input.shape[-1]),
+               per_class={int(c): float(np.mean(result['pred'][result['label'] == c] == c))
+                          for c in np.unique(result['label'])},
+               load=[load, os.getloadavg()[0]])
+    return row, result
+
+
+def describe(row):
+    """What the classifier of a net reads, for the table."""
+    s, h = row['size'], row['classifier_input']
+    return {'cnn': f'the whole photograph, {s}x{s}', 'cnn64': f'the whole photograph, {h}x{h}',
+            'st_cnn': f'a {h}x{h} window of the {s}x{s} photograph'}.get(row['net'], '')
+
+
+def table(rows):
+    lines = ['| net | input of the classifier | test accuracy | test error | training time '
+             '| iterations | ms / iteration |',
+             '|-----|-----|---:|---:|---:|---:|---:|']
+    for r in rows:
+        lines.append(f'| {r["net"]} | {describe(r)} | '
+                     f'{100 * r["accuracy"]:.2f}% | {100 * (1 - r["accuracy"]):.2f}% | '
+                     f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
+                     f'{1000 * r["seconds"] / r["iterations"]:.0f} |')
+    return '\n'.join(lines)
+
+
+# ---- where the documents lie ------------------------------------------------------------
+
+def to_output(theta, points, H, W, H_out, W_out):
+    """Points (K x 2: x, y in continuous pixel coordinates of the H x W input) mapped into
+    the transformer's H_out x W_out output (same kind of coordinates) by inverting theta
+    (docs/compatibility.md: x is the row axis; input pixel m sits at 2m/H - 1, output pixel
+    s at 2s/H_out - 1; a pixel's centre is at m + 1/2 in continuous coordinates)."""
+    t = np.asarray(theta, np.float64).reshape(2, 3)
+    rows = 2 * (points[:, 1] - 0.5) / H - 1
+    cols = 2 * (points[:, 0] - 0.5) / W - 1
+    # pinv: a theta that has collapsed to a line still gives finite numbers
+    target = np.linalg.pinv(t[:, :2]) @ (np.vstack([rows, cols]) - t[:, 2:])
+    return np.stack([(target[1] + 1) * W_out / 2 + 0.5, (target[0] + 1) * H_out / 2 + 0.5],
+                    axis=1)
+
+
+def placement(corners, side):
+    """Centre (x, y), size (the square root of the area) and angle (of the top edge,
+    degrees, counter-clockwise) of quadrilaterals N x 4 x 2, the centre and size as
+    fractions of `side`."""
+    c = corners.mean(axis=1) / side
+    x, y = corners[..., 0], corners[..., 1]
+    area = 0.5 * np.abs(np.sum(x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y, axis=1))
+    top = corners[:, 1] - corners[:, 0]
+    angle = np.degrees(np.arctan2(-top[:, 1], top[:, 0]))
+    return c, np.sqrt(area) / side, angle
+
+
+def spread(c, size, angle):
+    """The summary of placement(): the RMS distance of the centres from their mean, the
+    mean and standard deviation of the size, the standard deviation of the angle."""
+    return dict(centre_rms=float(np.sqrt(np.mean(np.sum((c - c.mean(axis=0)) ** 2, axis=1)))),
+                size_mean=float(size.mean()), size_std=float(size.std()),
+                angle_std=float(angle.std()))
+
+
+def localisation(boxes, theta, size, out_size):
+    """Where the held-out documents lie in the input and in the transformer's output:
+    {'input': spread, 'output': spread, 'inside': share of documents whose centre falls
+    inside the output window}."""
+    corners = np.stack([b.corners() for b in boxes])
+    mapped = np.stack([to_output(t, k, size, size, out_size, out_size)
+                       for t, k in zip(theta, corners)])
+    c_in, s_in, a_in = placement(corners, size)
+    c_out, s_out, a_out = placement(mapped, out_size)
+    inside = np.all((c_out >= 0) & (c_out <= 1), axis=1)
+    return dict(input=spread(c_in, s_in, a_in), output=spread(c_out, s_out, a_out),
+                inside=float(inside.mean()))
+
+
+def localisation_table(loc, size, out_size):
+    lines = ['| where the documents lie | centre spread (RMS) | size (mean +- sd) | '
+             'angle sd |', '|---|---:|---:|---:|']
+    for key, name in (('input', f'in the {size}x{size} input'),
+                      ('output', f"in the transformer's {out_size}x{out_size} output")):
+        s = loc[key]
+        lines.append(f'| {name} | {100 * s["centre_rms"]:.1f}% of the side | '
+                     f'{100 * s["size_mean"]:.1f}% +- {100 * s["size_std"]:.1f}% | '
+                     f'{s["angle_std"]:.1f} deg |')
+    lines.append(f'\nthe document\'s centre lies inside the transformer\'s window in '
+                 f'{100 * loc["inside"]:.1f}% of the held-out photographs')
+    return '\n'.join(lines)
+
+
+# ---- figure -----------------------------------------------------------------------------
+
+def figure(path, result, boxes, classes, curves, title=''):
+    """The ST net's first 16 held-out photographs with the sampling window (red) and the
+    document's annotated outline (green, dotted: for the eye only) drawn on them, each
+    beside the transformer's output; the mean input and mean output; training curves."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter
+    kept = result['kept']
+    data, st_out, theta = kept['data'], kept['st_out'], kept['theta']
+    n = min(16, len(data))
+    H, W = data.shape[2:]
+    H_out, W_out = st_out.shape[2:]
+    cols = 8
+    rows = -(-n // (cols // 2))
+    fig = plt.figure(figsize=(13, 1.65 * rows + 5))
+    grid = fig.add_gridspec(rows + 1, cols, height_ratios=[1] * rows + [2.6])
+    for i in range(n):
+        r, c = divmod(i, cols // 2)
+        ax = fig.add_subplot(grid[r, 2 * c])
+        ax.imshow(data[i, 0], cmap='gray', vmin=0, vmax=1)
+        true = boxes[i].corners() - 0.5        # continuous -> pixel-index coordinates
+        ax.plot(*np.vstack([true, true[:1]]).T, color='#30d030', linewidth=0.8, linestyle=':')
+        gx, gy = common.grid_outline(theta[i], H, W, H_out, W_out)
+        ax.plot(gx, gy, color='#ff3030', linewidth=1.2)
+        ax.set_xlim(-0.5, W - 0.5)
+        ax.set_ylim(H - 0.5, -0.5)
+        ax.set_title(classes[result['label'][i]], fontsize=8)
+        ax.axis('off')
+        ax = fig.add_subplot(grid[r, 2 * c + 1])
+        ax.imshow(st_out[i, 0], cmap='gray', vmin=0, vmax=1)
+        pred = int(result['pred'][i])
+        ax.set_title(f'read: {classes[pred]}', fontsize=8,
+                     color='black' if pred == result['label'][i] else '#d00000')
+        ax.axis('off')
+    bottom = grid[rows, :].subgridspec(1, 4, wspace=0.3, width_ratios=[1, 1, 2, 2])
+    ax = fig.add_subplot(bottom[0])
+    ax.imshow(result['mean_input'], cmap='gray', vmin=0, vmax=1)
+    ax.set_title('mean of the held-out inputs', fontsize=8)
+    ax.axis('off')
+    ax = fig.add_subplot(bottom[1])
+    ax.imshow(result['mean_output'], cmap='gray', vmin=0, vmax=1)
+    ax.set_title("mean of the transformer's outputs", fontsize=8)
+    ax.axis('off')
+    ax_loss, ax_err = fig.add_subplot(bottom[2]), fig.add_subplot(bottom[3])
+    for name, (train_rows, test_rows) in curves.items():
+        if train_rows:
+            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
+                         label=name, linewidth=1)
+        test = [r for r in test_rows if 'accuracy' in r]
+        if test:
+            ax_err.plot([r['NumIters'] for r in test], [100 * (1 - r['accuracy']) for r in test],
+                        marker='.', label=name, linewidth=1)
+    ax_loss.set_xlabel('iteration')
+    ax_loss.set_ylabel('training loss')
+    ax_err.set_xlabel('iteration')
+    ax_err.set_ylabel('test error (%)')
+    for ax in (ax_loss, ax_err):
+        ax.set_yscale('log')
+        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
+        ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
+        ax.grid(True, which='both', alpha=0.3)
+        if ax.get_lines():
+            ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.subplots_adjust(left=0.03, right=0.98, top=0.94, bottom=0.06, wspace=0.08, hspace=0.3)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+# ---- main -------------------------------------------------------------------------------
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--nets', nargs='+', choices=NETS, default=list(NETS))
+    parser.add_argument('--train', type=int, default=5000, help='training photographs')
+    parser.add_argument('--test', type=int, default=1000, help='held-out photographs')
+    parser.add_argument('--size', type=int, default=128, help='side of the net input, pixels')
+    parser.add_argument('--photo-size', type=int, nargs=2, default=PHOTO['size'],
+                        metavar=('MIN', 'MAX'), help="the photographs' longer side, pixels")
+    parser.add_argument('--max-angle', type=float, default=PHOTO['max_angle'],
+                        help='documents turn by up to +-this many degrees')
+    parser.add_argument('--iters', type=int, help='training iterations of every net (default: '
+                        + ', '.join(f'{k} {v}' for k, v in ITERS.items()) + ')')
+    parser.add_argument('--batch', type=int, default=32, help='training batch size')
+    parser.add_argument('--seed', type=int, default=1, help='seed of the training data '
+                        '(the held-out data use seed + 1)')
+    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--workers', type=int, help='processes making the data')
+    parser.add_argument('--data', default=os.path.join(ROOT, DEFAULT_DATA))
+    parser.add_argument('--out', default=os.path.join(HERE, 'output'))
+    parser.add_argument('--quiet', action='store_true', help='no progress bars')
+    args = parser.parse_args(argv)
+    if args.test < 1 or args.train < 1 or (args.iters is not None and args.iters < 1):
+        parser.error('--train, --test and --iters must be at least 1')
+    start = time.time()
+    photo = dict(PHOTO, size=tuple(args.photo_size), max_angle=args.max_angle)
+    for step, seconds in make_data(args.data, args.train, args.test, args.size, args.seed,
+                                   photo, args.workers, args.quiet).items():
+        print(f'{step}: {seconds:.0f} s')
+    boxes, labels, classes = read_boxes(args.data, 'test')
+
+    os.makedirs(args.out, exist_ok=True)
+    rows, st_result = [], None
+    for net in NETS:
+        if net not in args.nets:
+            continue
+        row, result = run_net(net, args, args.train)
+        assert np.array_equal(result['label'], labels[:args.test])   # the LMDB's order
+        if net == 'st_cnn':
+            st_result = result
+            row['localisation'] = localisation(boxes[:args.test], result['theta'], args.size,
+                                               result['kept']['st_out'].shape[-1])
+        rows.append(row)
+    with open(os.path.join(args.out, 'results.json'), 'w') as f:
+        json.dump(rows, f, indent=1)
+    text = table(rows)
+    if st_result is not None:
+        st_row = next(r for r in rows if r['net'] == 'st_cnn')
+        text += '\n\n' + localisation_table(st_row['localisation'], args.size,
+                                              st_row['classifier_input'])
+    with open(os.path.join(args.out, 'results.md'), 'w') as f:
+        f.write(text + '\n')
+    print(text)
+    if st_result is not None:
+        curves = {net: common.parse_log.parse_log(os.path.join(args.out, f'{net}.log'))
+                  for net in NETS if net in args.nets}
+        acc = ', '.join(f'{r["net"]} {100 * r["accuracy"]:.1f}%' for r in rows)
+        path = figure(os.path.join(args.out, 'figure.png'), st_result, boxes, classes, curves,
+                      title=f'st_cnn on held-out photographs: its sampling window (red; green '
+                            f'dotted: the document, never shown to the net) and what the\n'
+                            f'transformer passes to the classifier; test accuracy {acc}')
+        print(f'figure: {common.rel(path)}')
+    print(f'total {(time.time() - start) / 60:.1f} min')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""examples/document_localization: run.py runs end to end on a tiny set (40 training and
+12 held-out photographs, 80x80 inputs, 8 iterations per net) and writes its table, results
+and figure; its data hold the generator's classes as labels, in the photographs' order,
+and the held-out photographs are other documents; the ST-CNN starts at the identity (its
+transformer output is the input resampled on the identity grid, against numpy) and passes
+the loss's gradient to the localisation net; the geometry behind the localisation table
+agrees with the layer."""
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, require_tool
+
+EXAMPLE = os.path.join(ROOT, 'examples', 'document_localization')
+spec = importlib.util.spec_from_file_location('document_localization_run',
+                                              os.path.join(EXAMPLE, 'run.py'))
+run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(run)
+
+NETS = ['st_cnn', 'cnn64', 'cnn']
+SIZE, N_TRAIN, N_TEST, ITERS = 80, 40, 12, 8
+
+
+def test_the_example_holds_these_nets_and_solvers():
+    files = sorted(f for f in os.listdir(EXAMPLE) if f.endswith('.prototxt'))
+    assert files == sorted([f'{n}.prototxt' for n in NETS] + [f'{n}_solver.prototxt' for n in NETS]
+                           + ['st_cnn_warmup_solver.prototxt'])
+    assert tuple(NETS) == run.NETS
+    for net in NETS:
+        text = open(os.path.join(EXAMPLE, f'{net}_solver.prototxt')).read()
+        assert f'net: "examples/document_localization/{net}.prototxt"' in text
+        assert 'type: "Adam"' in text and f'max_iter: {run.ITERS[net]}' in text
+        assert f'stepvalue: {run.ITERS[net] * 2 // 3}' in text
+        text = open(os.path.join(EXAMPLE, f'{net}.prototxt')).read()
+        for split in ('train', 'test'):
+            assert f'source: "{run.DEFAULT_DATA}{split}_lmdb"' in text
+    assert open(os.path.join(EXAMPLE, 'bias_init.txt')).read().split() == '1 0 0 0 1 0'.split()
+    # The warm-up's snapshot is the one the main solver's comment resumes from.
+    warm = open(os.path.join(EXAMPLE, 'st_cnn_warmup_solver.prototxt')).read()
+    assert 'max_iter: 300' in warm and 'base_lr: 0.0001' in warm
+    assert '-snapshot=examples/document_localization/st_cnn_warmup_iter_300.solverstate' in \
+        open(os.path.join(EXAMPLE, 'st_cnn_solver.prototxt')).read()
+
+
+@pytest.fixture(scope='module')
+def tiny_run(tmp_path_factory):
+    """run.py end to end on tiny settings: (its stdout, data folder, output folder)."""
+    require_tool('caffe')
+    root = tmp_path_factory.mktemp('docloc')
+    data, out = root / 'data', root / 'out'
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLE, 'run.py'), '--train', str(N_TRAIN),
+         '--test', str(N_TEST), '--size', str(SIZE), '--photo-size', '96', '120',
+         '--iters', str(ITERS), '--batch', '4', '--workers', '1', '--data', str(data),
+         '--out', str(out), '--quiet'],
+        capture_output=True, text=True, timeout=300, cwd=str(root), env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout, data, out
+
+
+def test_run_writes_its_table_results_and_figure(tiny_run):
+    stdout, data, out = tiny_run
+    for net in NETS:
+        for suffix in ('.prototxt', '_solver.prototxt', '.log', f'_iter_{ITERS}.caffemodel'):
+            assert (out / f'{net}{suffix}').is_file(), f'{net}{suffix}'
+    assert (out / f'st_cnn_warmup_iter_{ITERS // 4}.solverstate').is_file()
+    with open(out / 'figure.png', 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    assert re.search(r'figure: (\S+)', stdout).group(1) == run.common.rel(str(out / 'figure.png'))
+    # The table printed is results.md, one row per net, from the numbers in results.json.
+    table = (out / 'results.md').read_text()
+    assert table.strip() in stdout
+    rows = json.loads((out / 'results.json').read_text())
+    assert [r['net'] for r in rows] == NETS
+    lines = [l for l in table.splitlines() if l.startswith('| ')]
+    assert lines[0].startswith('| net | input of the classifier | test accuracy |')
+    expected = {'cnn': f'the whole photograph, {SIZE}x{SIZE}',
+                'cnn64': f'the whole photograph, {SIZE // 2}x{SIZE // 2}',
+                'st_cnn': f'a 64x64 window of the {SIZE}x{SIZE} photograph'}
+    for r in rows:
+        assert r['iterations'] == ITERS and r['test'] == N_TEST and r['train'] == N_TRAIN
+        assert r['accuracy'] * N_TEST == pytest.approx(round(r['accuracy'] * N_TEST))
+        cells = [c.strip() for c in next(l for l in lines if l.startswith(f'| {r["net"]} |'))
+                 .strip('|').split('|')]
+        assert cells[1] == expected[r['net']]
+        assert cells[2] == f'{100 * r["accuracy"]:.2f}%'
+        assert cells[5] == str(ITERS)
+        # Each net's log is a `caffe train` log of that many iterations with tests in it.
+        _, test_rows = run.common.parse_log.parse_log(str(out / f'{r["net"]}.log'))
+        assert test_rows[-1]['NumIters'] == ITERS and 0 <= test_rows[-1]['accuracy'] <= 1
+    # The ST-CNN's warm-up and main phase went into one log.
+    assert f'st_cnn_warmup_iter_{ITERS // 4}.solverstate' in (out / 'st_cnn.log').read_text()
+    assert f'| in the {SIZE}x{SIZE} input |' in table
+    assert "| in the transformer's 64x64 output |" in table
+
+
+def test_the_data_hold_the_generators_classes_in_order(tiny_run):
+    import caffe.io
+    from caffe.datasets import annotations, documents
+    from caffe.proto import caffe_pb2
+    from PIL import Image
+    _, data, _ = tiny_run
+    images = {}
+    for split, n in (('train', N_TRAIN), ('test', N_TEST)):
+        classes = annotations.read_classes(str(data / split / 'classes.txt'))
+        assert tuple(classes) == documents.CLASSES
+        rows = annotations.read_csv(str(data / split / 'annotations.csv'))
+        boxes = annotations.read_csv(str(data / f'{split}_boxes.csv'))
+        records = list(caffe.io.read_db(str(data / f'{split}_lmdb')))
+        assert len(rows) == len(boxes) == len(records) == n
+        assert [k for k, _ in records] == [b'%08d' % i for i in range(n)]
+        found = []
+        for i, ((_, value), row, box) in enumerate(zip(records, rows, boxes)):
+            datum = caffe_pb2.Datum.FromString(value)
+            assert datum.label == documents.CLASSES.index(row.cls)
+            assert row.image == box.image == f'doc_{i:05d}.jpg' and box.cls == row.cls
+            image = caffe.io.datum_to_array(datum)
+            assert image.shape == (1, SIZE, SIZE) and image.dtype == np.uint8
+            # The photograph, grey, shrunk whole into the square (black bars on its short
+            # side), and the document's box moved with it.
+            with Image.open(data / split / row.image) as photo:
+                W, H = photo.size
+                grey, place = run.letterbox(photo, SIZE)
+            np.testing.assert_array_equal(image[0], grey)
+            k = SIZE / max(W, H)
+            assert place[0] == pytest.approx(k, rel=0.02) and place[1] == pytest.approx(k, rel=0.02)
+            assert box.cx == pytest.approx(row.cx * k + place[2], abs=0.6)
+            assert box.cy == pytest.approx(row.cy * k + place[3], abs=0.6)
+            assert box.width == pytest.approx(row.width * k, rel=0.03)
+            assert box.angle == pytest.approx(row.angle, abs=1e-3) and abs(box.angle) <= 30
+            bar = (SIZE - round(min(W, H) * k)) // 2
+            assert bar > 0
+            edge = image[0, :bar - 1] if W > H else image[0, :, :bar - 1]
+            assert not edge.any()
+            corners = box.corners()      # the whole document lies on the photograph
+            assert corners.min() >= 0 and corners.max() <= SIZE
+            found.append(datum.label)
+        images[split] = np.stack([caffe.io.datum_to_array(caffe_pb2.Datum.FromString(v))
+                                  for _, v in records])
+        assert len(set(found)) >= 3
+    # Held out: other seeds, other photographs.
+    assert not any(np.array_equal(t, s) for t in images['test'] for s in images['train'])
+    stamp = json.loads((data / 'test_made_with.json').read_text())
+    assert stamp['seed'] == 2 and stamp['n'] == N_TEST and stamp['photo']['max_angle'] == 30
+
+
+def identity_resample(data, H_out, W_out):
+    """The identity transform's bilinear samples, written out directly: output row s reads
+    the input at row s * H / H_out (pixel m at row m), mixing rows floor and floor + 1 by
+    the fraction; likewise for columns; pixels past the last row or column are zero."""
+    N, C, H, W = data.shape
+    padded = np.zeros((N, C, H + 1, W + 1))
+    padded[:, :, :H, :W] = data
+    out = np.zeros((N, C, H_out, W_out))
+    for s in range(H_out):
+        r = s * H / H_out
+        r0, fr = int(np.floor(r)), r - np.floor(r)
+        for t in range(W_out):
+            c = t * W / W_out
+            c0, fc = int(np.floor(c)), c - np.floor(c)
+            out[:, :, s, t] = ((1 - fr) * (1 - fc) * padded[:, :, r0, c0]
+                               + (1 - fr) * fc * padded[:, :, r0, c0 + 1]
+                               + fr * (1 - fc) * padded[:, :, r0 + 1, c0]
+                               + fr * fc * padded[:, :, r0 + 1, c0 + 1])
+    return out
+
+
+def build(out, net, phase):
+    import caffe
+    cwd = os.getcwd()
+    os.chdir(ROOT)                      # the nets' paths are relative to the repository root
+    try:
+        return caffe.Net(run.common.rel(str(out / f'{net}.prototxt')), phase)
+    finally:
+        os.chdir(cwd)
+
+
+def test_st_cnn_starts_at_the_identity(tiny_run):
+    import caffe
+    import caffe.io
+    from caffe.proto import caffe_pb2
+    _, data, out = tiny_run
+    net = build(out, 'st_cnn', caffe.TEST)
+    net.forward()
+    batch = net.blobs['data'].num
+    assert batch == N_TEST
+    records = list(caffe.io.read_db(str(data / 'test_lmdb')))
+    images = np.stack([caffe.io.datum_to_array(caffe_pb2.Datum.FromString(v))
+                       for _, v in records]).astype(np.float64)
+    np.testing.assert_allclose(net.blobs['data'].data, images / 256, rtol=0, atol=1e-7)
+    np.testing.assert_array_equal(net.blobs['label'].data,
+                                  [caffe_pb2.Datum.FromString(v).label for _, v in records])
+    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile([1, 0, 0, 0, 1, 0], (batch, 1)))
+    st_out = net.blobs['st_out'].data
+    assert st_out.shape == (batch, 1, 64, 64)
+    # 80 -> 64: a real interpolation (row s reads input row 1.25 s), not a copy.
+    np.testing.assert_allclose(st_out, identity_resample(net.blobs['data'].data, 64, 64),
+                               rtol=0, atol=1e-6)
+    # The loss reaches the localisation net through theta.
+    net = build(out, 'st_cnn', caffe.TRAIN)
+    net.forward()
+    net.backward()
+    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile([1, 0, 0, 0, 1, 0], (4, 1)))
+    assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
+    assert np.abs(net.params['loc_theta'][1].diff).sum() > 0
+
+
+def test_baselines_read_the_whole_photograph(tiny_run):
+    import caffe
+    _, _, out = tiny_run
+    net = build(out, 'cnn64', caffe.TEST)
+    net.forward()
+    d = net.blobs['data'].data
+    half = d.reshape(N_TEST, 1, SIZE // 2, 2, SIZE // 2, 2).mean(axis=(3, 5))
+    np.testing.assert_allclose(net.blobs['half'].data, half, rtol=1e-5, atol=1e-6)
+    assert net.blobs['conv1'].data.shape[2:] == (SIZE // 2 - 4, SIZE // 2 - 4)
+    assert 'theta' not in net.blobs
+    net = build(out, 'cnn', caffe.TEST)
+    assert net.blobs['conv1'].data.shape[2:] == (SIZE - 4, SIZE - 4)
+    assert 'theta' not in net.blobs
+
+
+def test_to_output_inverts_the_layers_grid():
+    from caffe.datasets import annotations
+    # Identity, 80 -> 64: input point p (continuous) lies under output (p - 1/2) / 1.25 + 1/2.
+    p = np.array([[0.5, 0.5], [10.0, 30.0], [79.5, 40.0]])
+    np.testing.assert_allclose(run.to_output([1, 0, 0, 0, 1, 0], p, 80, 80, 64, 64),
+                               (p - 0.5) / 1.25 + 0.5, atol=1e-12)
+    # Zoom on the lower right quarter of a 128 input into 64 (theta: half scale, centre
+    # shifted by +0.5 along rows and columns): output pixel (s, t) reads input
+    # (64 + s, 64 + t), so input pixel centre 64.5 + k lies at output k + 0.5.
+    theta = [0.5, 0, 0.5, 0, 0.5, 0.5]
+    p = np.array([[64.5, 64.5], [70.5, 100.5]])
+    np.testing.assert_allclose(run.to_output(theta, p, 128, 128, 64, 64), p - 64, atol=1e-12)
+    cols, rows = run.common.grid_outline(theta, 128, 128, 64, 64)
+    assert (rows.min(), cols.min(), rows.max()) == pytest.approx((64, 64, 127))
+    # placement: a 40 x 20 box turned by 30 degrees, centred at (60, 50), in a 100 side.
+    box = annotations.Annotation('', 'letter', 60, 50, 40, 20, 30)
+    c, size, angle = run.placement(box.corners()[None], 100)
+    np.testing.assert_allclose(c, [[0.6, 0.5]])
+    assert size[0] == pytest.approx(np.sqrt(800) / 100) and angle[0] == pytest.approx(30)
+    # The localisation of documents sitting exactly where a zoom-by-2 theta looks: the
+    # output holds them at twice the size, the same spread of angles, centres spread twice.
+    boxes = [annotations.Annotation('', 'letter', 64 + dx, 64 + dy, 20, 30, a)
+             for dx, dy, a in ((0, 0, 0), (4, -2, 10), (-3, 5, -10))]
+    loc = run.localisation(boxes, np.tile([0.5, 0, 0, 0, 0.5, 0], (3, 1)), 128, 128)
+    assert loc['output']['size_mean'] == pytest.approx(2 * loc['input']['size_mean'])
+    assert loc['output']['centre_rms'] == pytest.approx(2 * loc['input']['centre_rms'])
+    assert loc['output']['angle_std'] == pytest.approx(loc['input']['angle_std'])
+    assert loc['inside'] == 1.0
