@@ -52,6 +52,27 @@ def test_raw_lmdb_round_trip_and_wrap_around(pngs):
         np.testing.assert_array_equal(net.blobs['label'].data, labels[idx])
 
 
+def test_two_nets_reading_one_lmdb_each_see_every_record_in_order(pngs):
+    """A train and a test net on one source (as in most solvers): LMDB allows one open
+    environment per database and process -- a second open resets the reader table under
+    the first, whose next wrap-around could then see an empty database. Both readers
+    share one environment and each keeps its own position across many wrap-arounds."""
+    tmp, source, images, labels = pngs
+    db = convert(tmp, source, 'shared_lmdb')
+    first, second = lmdb_net(tmp, db, 3), lmdb_net(tmp, db, 2)
+    third = lmdb_net(tmp, str(db) + '/', 5)          # another spelling of the same path
+    order = list(range(7)) * 30
+    for b in range(30):
+        for net, batch in ((first, 3), (second, 2), (third, 5)):
+            net.forward()
+            np.testing.assert_array_equal(net.blobs['label'].data,
+                                          labels[order[batch * b:batch * b + batch]])
+    del first, second
+    # the last reader still reads after the others are gone
+    third.forward()
+    np.testing.assert_array_equal(third.blobs['label'].data, labels[order[150:155]])
+
+
 def test_encoded_gray_resized_lmdb(pngs):
     tmp, source, images, labels = pngs
     db = convert(tmp, source, 'enc_lmdb', '-encoded', '-gray', '-resize_height=4',

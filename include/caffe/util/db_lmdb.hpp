@@ -2,7 +2,10 @@
 // LMDBReader opens an existing database read-only (MDB_RDONLY, and MDB_NOLOCK only when
 // the lock file cannot be used, e.g. on a read-only disk); its read transaction is renewed
 // each time the cursor wraps around, so readers never hold old pages forever and never
-// block a writer. LMDBWriter creates a new database and commits in batches, growing the
+// block a writer. Readers of one database in one process share its environment (LMDB
+// forbids opening a database twice in a process: the second open takes the lock file for
+// the only user and resets the reader table under the first, e.g. a train and a test net
+// reading the same source). LMDBWriter creates a new database and commits in batches, growing the
 // map as needed. Errors raise FileError naming the database path.
 #pragma once
 
@@ -41,7 +44,7 @@ class LMDBReader : public DBReader {
  private:
   void check(int rc, const char* what) const;
   std::string path_;
-  MDB_env* env_ = nullptr;
+  std::shared_ptr<MDB_env> env_;  // shared by this process's readers of the database
   MDB_dbi dbi_ = 0;
   MDB_txn* txn_ = nullptr;
   MDB_cursor* cursor_ = nullptr;

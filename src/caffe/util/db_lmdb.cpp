@@ -4,12 +4,27 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "caffe/util/io.hpp"
 
 namespace caffe {
 
 // ---- reading ---------------------------------------------------------------------
+namespace {
+// The environments this process has open for reading, by the database's device and inode
+// (so that two spellings of one path share one), each closed with its last reader.
+std::mutex& environments_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::pair<dev_t, ino_t>, std::weak_ptr<MDB_env>>& environments() {
+  static std::map<std::pair<dev_t, ino_t>, std::weak_ptr<MDB_env>> open;
+  return open;
+}
+}  // namespace
+
 LMDBReader::LMDBReader(const std::string& path) : path_(path) {
   struct stat st;
   CAFFE_ENFORCE_AS(FileError, stat(path.c_str(), &st) == 0, "LMDB database '", path,
@@ -18,20 +33,29 @@ LMDBReader::LMDBReader(const std::string& path) : path_(path) {
   if (!S_ISDIR(st.st_mode)) flags |= MDB_NOSUBDIR;
   else CAFFE_ENFORCE_AS(FileError, FileExists(path + "/data.mdb"), "'", path,
                         "' is a folder but not an LMDB database (no data.mdb inside)");
-  check(mdb_env_create(&env_), "mdb_env_create");
-  int rc = mdb_env_open(env_, path.c_str(), flags, 0664);
-  if (rc == EACCES || rc == EROFS) {
-    // No writable lock file (read-only disk): read without the lock table.
-    mdb_env_close(env_);
-    check(mdb_env_create(&env_), "mdb_env_create");
-    rc = mdb_env_open(env_, path.c_str(), flags | MDB_NOLOCK, 0664);
+  {
+    std::lock_guard<std::mutex> lock(environments_mutex());
+    auto& slot = environments()[{st.st_dev, st.st_ino}];
+    env_ = slot.lock();
+    if (!env_) {
+      MDB_env* env = nullptr;
+      check(mdb_env_create(&env), "mdb_env_create");
+      int rc = mdb_env_open(env, path.c_str(), flags, 0664);
+      if (rc == EACCES || rc == EROFS) {
+        // No writable lock file (read-only disk): read without the lock table.
+        mdb_env_close(env);
+        check(mdb_env_create(&env), "mdb_env_create");
+        rc = mdb_env_open(env, path.c_str(), flags | MDB_NOLOCK, 0664);
+      }
+      if (rc != MDB_SUCCESS) {
+        mdb_env_close(env);
+        check(rc, "open");
+      }
+      env_.reset(env, [](MDB_env* e) { mdb_env_close(e); });
+      slot = env_;
+    }
   }
-  if (rc != MDB_SUCCESS) {
-    mdb_env_close(env_);
-    env_ = nullptr;
-    check(rc, "open");
-  }
-  check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin");
+  check(mdb_txn_begin(env_.get(), nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin");
   check(mdb_dbi_open(txn_, nullptr, 0, &dbi_), "mdb_dbi_open");
   check(mdb_cursor_open(txn_, dbi_, &cursor_), "mdb_cursor_open");
   SeekToFirst();
@@ -40,7 +64,12 @@ LMDBReader::LMDBReader(const std::string& path) : path_(path) {
 LMDBReader::~LMDBReader() {
   if (cursor_) mdb_cursor_close(cursor_);
   if (txn_) mdb_txn_abort(txn_);
-  if (env_) mdb_env_close(env_);
+  if (env_) {
+    // The environment closes with its last reader, under the registry's lock so that a
+    // reader opening the database meanwhile does not pick up an environment being closed.
+    std::lock_guard<std::mutex> lock(environments_mutex());
+    env_.reset();
+  }
 }
 
 void LMDBReader::check(int rc, const char* what) const {
