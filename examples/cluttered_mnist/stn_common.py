@@ -232,6 +232,35 @@ def full_theta(theta, transform_type='affine'):
     raise ValueError(transform_type)
 
 
+def plot_curves(ax_loss, ax_err, curves, loss_label='training loss',
+                error_label='test error (%)', minor_loss_labels=True):
+    """Training loss and test error (from test accuracy) against the iteration, one line per
+    run, on log axes: curves maps a run's name to parse_log's (train rows, test rows).
+    minor_loss_labels=False leaves the loss axis's minor ticks unlabelled (for losses
+    spanning several decades)."""
+    from matplotlib.ticker import FormatStrFormatter
+    for name, (train_rows, test_rows) in curves.items():
+        if train_rows:
+            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
+                         label=name, linewidth=1)
+        test = [r for r in test_rows if 'accuracy' in r]
+        if test:
+            ax_err.plot([r['NumIters'] for r in test], [100 * (1 - r['accuracy']) for r in test],
+                        marker='.', label=name, linewidth=1)
+    ax_loss.set_xlabel('iteration')
+    ax_loss.set_ylabel(loss_label)
+    ax_err.set_xlabel('iteration')
+    ax_err.set_ylabel(error_label)
+    for ax in (ax_loss, ax_err):
+        ax.set_yscale('log')
+        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
+        if ax is ax_err or minor_loss_labels:
+            ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
+        ax.grid(True, which='both', alpha=0.3)
+        if ax.get_lines():
+            ax.legend(fontsize=8)
+
+
 def figure(path, examples, curves, transform_type='affine', title=''):
     """examples: the kept blobs of an ST net (data, label, theta, st_out, ip2);
     curves: {name: (train_rows, test_rows)} from parse_log. Writes a PNG."""
@@ -242,7 +271,6 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     n = min(16, len(data))
     H, W = data.shape[2:]
     H_out, W_out = st_out.shape[2:]
-    from matplotlib.ticker import FormatStrFormatter
     fig = plt.figure(figsize=(12, 9.5))
     cols = 8
     grid = fig.add_gridspec(5, cols, height_ratios=[1, 1, 1, 1, 2.2])
@@ -264,26 +292,7 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     bottom = grid[4, :].subgridspec(1, 2, wspace=0.2)
     ax_loss = fig.add_subplot(bottom[0])
     ax_err = fig.add_subplot(bottom[1])
-    for name, (train_rows, test_rows) in curves.items():
-        if train_rows:
-            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
-                         label=name, linewidth=1)
-        rows = [r for r in test_rows if 'accuracy' in r]
-        if rows:
-            ax_err.plot([r['NumIters'] for r in rows], [100 * (1 - r['accuracy']) for r in rows],
-                        marker='.', label=name, linewidth=1)
-    ax_loss.set_xlabel('iteration')
-    ax_loss.set_ylabel('training loss')
-    ax_loss.set_yscale('log')
-    ax_err.set_xlabel('iteration')
-    ax_err.set_ylabel('test error (%)')
-    ax_err.set_yscale('log')
-    ax_err.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
-    for ax in (ax_loss, ax_err):
-        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
-        ax.grid(True, which='both', alpha=0.3)
-        if ax.get_lines():
-            ax.legend(fontsize=8)
+    plot_curves(ax_loss, ax_err, curves, minor_loss_labels=False)
     if title:
         fig.suptitle(title)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.06, wspace=0.1, hspace=0.3)

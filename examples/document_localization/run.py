@@ -333,7 +333,6 @@ def figure(path, result, boxes, classes, curves, title=''):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FormatStrFormatter
     kept = result['kept']
     data, st_out, theta = kept['data'], kept['st_out'], kept['theta']
     n = min(16, len(data))
@@ -371,25 +370,7 @@ def figure(path, result, boxes, classes, curves, title=''):
     ax.set_title("mean of the transformer's outputs", fontsize=8)
     ax.axis('off')
     ax_loss, ax_err = fig.add_subplot(bottom[2]), fig.add_subplot(bottom[3])
-    for name, (train_rows, test_rows) in curves.items():
-        if train_rows:
-            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
-                         label=name, linewidth=1)
-        test = [r for r in test_rows if 'accuracy' in r]
-        if test:
-            ax_err.plot([r['NumIters'] for r in test], [100 * (1 - r['accuracy']) for r in test],
-                        marker='.', label=name, linewidth=1)
-    ax_loss.set_xlabel('iteration')
-    ax_loss.set_ylabel('training loss')
-    ax_err.set_xlabel('iteration')
-    ax_err.set_ylabel('test error (%)')
-    for ax in (ax_loss, ax_err):
-        ax.set_yscale('log')
-        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
-        ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
-        ax.grid(True, which='both', alpha=0.3)
-        if ax.get_lines():
-            ax.legend(fontsize=8)
+    common.plot_curves(ax_loss, ax_err, curves)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.subplots_adjust(left=0.03, right=0.98, top=0.94, bottom=0.06, wspace=0.08, hspace=0.3)

@@ -127,7 +127,6 @@ def figure(path, examples, curves, title=''):
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FormatStrFormatter
     n = len(examples['data']) if examples else 0
     rows = (n + 1) // 2
     fig = plt.figure(figsize=(12, 2.2 * rows + 4))
@@ -154,25 +153,8 @@ def figure(path, examples, curves, title=''):
             ax.axis('off')
     bottom = grid[rows, :].subgridspec(1, 2, wspace=0.2)
     ax_loss, ax_err = fig.add_subplot(bottom[0]), fig.add_subplot(bottom[1])
-    for name, (train_rows, test_rows) in curves.items():
-        if train_rows:
-            ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
-                         label=name, linewidth=1)
-        test = [r for r in test_rows if 'accuracy' in r]
-        if test:
-            ax_err.plot([r['NumIters'] for r in test], [100 * (1 - r['accuracy']) for r in test],
-                        marker='.', label=name, linewidth=1)
-    ax_loss.set_xlabel('iteration')
-    ax_loss.set_ylabel('training loss (per digit)')
-    ax_err.set_xlabel('iteration')
-    ax_err.set_ylabel('per-digit test error (%)')
-    for ax in (ax_loss, ax_err):
-        ax.set_yscale('log')
-        ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
-        ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
-        ax.grid(True, which='both', alpha=0.3)
-        if ax.get_lines():
-            ax.legend(fontsize=8)
+    common.plot_curves(ax_loss, ax_err, curves, loss_label='training loss (per digit)',
+                       error_label='per-digit test error (%)')
     if title:
         fig.suptitle(title)
     fig.subplots_adjust(left=0.05, right=0.98, top=0.95, bottom=0.05, wspace=0.1, hspace=0.35)
