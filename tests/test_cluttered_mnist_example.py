@@ -152,6 +152,44 @@ def test_nets_build_and_run_forward_backward(net_name, tiny_set, tmp_path):
     assert not np.any(net.params['loc_conv1'][0].diff)
 
 
+LOC_LAYERS = ('loc_conv1', 'loc_conv2', 'loc_ip1', 'loc_theta')
+
+
+def test_the_localisation_net_learns_at_a_tenth_of_the_rate(tiny_set, tmp_path):
+    """At the full rate the localisation net's units died (README): its four learnt layers
+    carry lr_mult 0.1 on weights and biases, the classifier the solver's own rate. One Adam
+    step from a fresh state moves every parameter with a gradient by the rate itself
+    (m / sqrt(v) = g / |g|), so the first step shows each layer's effective rate."""
+    import caffe
+    from caffe.proto import caffe_pb2
+    from google.protobuf import text_format
+    param = caffe_pb2.NetParameter()
+    text_format.Merge(open(os.path.join(EXAMPLE, 'st_cnn.prototxt')).read(), param)
+    mults = {l.name: [p.lr_mult for p in l.param] for l in param.layer}
+    for name in LOC_LAYERS:
+        assert mults[name] == [pytest.approx(0.1)] * 2, name
+    assert mults['conv1'] == [] and mults['ip2'] == []
+    net, solver = build('st_cnn', tiny_set, tmp_path, caffe.TRAIN)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        sgd = caffe.get_solver(stn_common.rel(str(tmp_path / 'st_cnn_solver.prototxt')))
+    finally:
+        os.chdir(cwd)
+    before = {k: [b.data.copy() for b in v] for k, v in sgd.net.params.items()}
+    sgd.step(1)
+    for name, rate in [('loc_theta', 0.1 * solver.base_lr), ('ip2', solver.base_lr),
+                       ('conv1', solver.base_lr)]:
+        for old, blob in zip(before[name], sgd.net.params[name]):
+            moved = np.abs(blob.data - old)
+            moved = moved[moved > 0]
+            # At most the rate; below it only where |g| is near Adam's eps (1e-8).
+            assert moved.size and moved.max() <= rate * 1.001, name
+            assert np.median(moved) == pytest.approx(rate, rel=1e-2), name
+    # loc_theta's zero weights pass no gradient below it at the first step.
+    np.testing.assert_array_equal(sgd.net.params['loc_conv1'][0].data, before['loc_conv1'][0])
+
+
 def test_test_phase_has_accuracy(tiny_set, tmp_path):
     import caffe
     net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST)

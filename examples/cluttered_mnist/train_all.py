@@ -36,7 +36,7 @@ TRAIN_IMAGES = {'stn60': 300000, 'deepmind100': 60000}
 # 1.2x (60x60) an ST-CNN iteration, the 30x30 rotation and similarity nets half of one.
 ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 38000, 'st_rotation': 6000,
                    'st_similarity': 9000},
-         'deepmind100': {'cnn': 3000, 'st_cnn': 12000}}
+         'deepmind100': {'cnn': 3000, 'st_cnn': 15000}}
 TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'similarity'}
 
 
@@ -118,8 +118,6 @@ def main(argv=None):
 
     rows, start = [], time.time()
     results_path = os.path.join(args.out, 'results.json')
-    # Rows of earlier runs of other sets or nets are kept (results.md shows them all).
-    earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
     for set_name in args.sets:
         params = common.mnist_cluttered.cluttered.PRESETS[set_name]
         data_dir = os.path.join(common.ROOT, 'data', 'cluttered_mnist', set_name)
@@ -135,6 +133,9 @@ def main(argv=None):
                              args.quiet)
             rows.append(row)
             os.makedirs(args.out, exist_ok=True)
+            # Rows of other sets or nets are kept (results.md shows them all), read just
+            # now: another train_all may have written some meanwhile.
+            earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
             done = {(r['set'], r['net']) for r in rows}
             merged = [r for r in earlier if (r['set'], r['net']) not in done] + rows
             with open(results_path, 'w') as f:
