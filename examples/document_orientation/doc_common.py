@@ -1,7 +1,10 @@
-"""What the document examples share (document_orientation/run.py, rotation/run.py): making
-the data (synthetic photographs, then crops), writing one run's solver, training with
-`caffe train` behind a progress bar, predicting on the held-out crops, the error table and
+"""What the document examples share (document_orientation/run.py, rotation/run.py): their
+options, making the data (synthetic photographs, then crops), writing one run's net and
+solver (the committed ones reading the run's data folder), training with `caffe train`
+behind a progress bar, predicting on the held-out crops, the error table, results.json and
 the figure (photographs with the predicted frame drawn on them)."""
+import argparse
+import collections
 import importlib.util
 import json
 import os
@@ -19,6 +22,7 @@ if os.environ.get('CAFFE_EXAMPLE_SCRIPT'):     # the scripts: pycaffe logs warni
 from caffe.datasets import annotations, crops, documents  # noqa: E402
 
 DATA = os.path.join(ROOT, 'data', 'documents')      # what the committed nets read
+NET_DATA = 'data/documents/'        # how they name it: relative to the repository root
 
 
 def _load(path, name):
@@ -33,6 +37,43 @@ stn_common = _load(os.path.join(ROOT, 'examples', 'cluttered_mnist', 'stn_common
                    'stn_common')
 parse_log = stn_common.parse_log
 rel = stn_common.rel
+
+
+def positive(text):
+    """argparse type: a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number above 0')
+    return value
+
+
+def add_arguments(parser, out):
+    """The options both scripts take; out: the default --out."""
+    parser.add_argument('--train-docs', type=positive, default=2000)
+    parser.add_argument('--test-docs', type=positive, default=200)
+    parser.add_argument('--samples', type=positive, default=25, help='crops per training document')
+    parser.add_argument('--iters', type=positive,
+                        help="training iterations (default: the solver's)")
+    parser.add_argument('--threads', type=positive, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--workers', type=positive, help='processes making the data')
+    parser.add_argument('--data', default=DATA,
+                        help='where the photographs and crops are made or found (default: '
+                             f'{rel(DATA)}, what the committed nets read)')
+    parser.add_argument('--out', default=out)
+    parser.add_argument('--quiet', action='store_true', help='no progress bars')
+
+
+def parse_args(parser, argv=None):
+    """parser.parse_args with --data and --out made absolute (the scripts' paths are given
+    from where they run; `caffe train` runs from the repository root)."""
+    args = parser.parse_args(argv)
+    args.data, args.out = os.path.abspath(args.data), os.path.abspath(args.out)
+    if os.path.exists(args.data) and not os.path.isdir(args.data):
+        parser.error(f'--data {args.data} is not a folder')
+    return args
 
 
 def make_data(train_docs=2000, test_docs=200, samples=25, test_samples=5, size=64, seed=1,
@@ -82,15 +123,52 @@ def _remove(folder):
         shutil.rmtree(folder)
 
 
-def write_solver(model, run_dir, **fields):
-    """run_dir/solver.prototxt: models/<model>/solver.prototxt with the snapshot prefix in
-    run_dir and `fields` overriding its own."""
+def solver_fields(iters=None):
+    """The solver fields of a run of `iters` iterations (None: the committed solver's): the
+    learning rate drops at 2/3 and 11/12; a test and a snapshot each 1/6."""
+    if not iters:
+        return {}
+    return dict(max_iter=iters, snapshot=max(iters // 6, 1), test_interval=max(iters // 6, 1),
+                stepvalue=[iters * 2 // 3, iters * 11 // 12])
+
+
+def write_net(model, run_dir, data=DATA):
+    """run_dir/train_test.prototxt: models/<model>/train_test.prototxt with the data
+    folder it names (data/documents) replaced by `data`. Returns its path."""
+    from google.protobuf import text_format
+    from caffe.proto import caffe_pb2
+    template = os.path.join(ROOT, 'models', model, 'train_test.prototxt')
+    net = caffe_pb2.NetParameter()
+    with open(template) as f:
+        text_format.Merge(f.read(), net)
+    folder = rel(os.path.abspath(data)) + '/'
+    replaced = 0
+    for layer in net.layer:
+        for param in (layer.data_param, layer.hdf5_data_param):
+            if param.source.startswith(NET_DATA):
+                param.source = folder + param.source[len(NET_DATA):]
+                replaced += 1
+    if not replaced:
+        raise ValueError(f'{rel(template)} reads nothing from {NET_DATA}: no data to replace')
+    os.makedirs(run_dir, exist_ok=True)
+    path = os.path.join(run_dir, 'train_test.prototxt')
+    with open(path, 'w') as f:
+        f.write(f'# {rel(template)} reading {folder} (written by doc_common.write_net)\n')
+        f.write(text_format.MessageToString(net))
+    return path
+
+
+def write_solver(model, run_dir, data=DATA, **fields):
+    """run_dir/solver.prototxt: models/<model>/solver.prototxt training the run's net
+    (write_net: the committed one reading `data`), with the snapshot prefix in run_dir and
+    `fields` overriding its own. Returns its path and the solver."""
     from google.protobuf import text_format
     from caffe.proto import caffe_pb2
     os.makedirs(run_dir, exist_ok=True)
     solver = caffe_pb2.SolverParameter()
     with open(os.path.join(ROOT, 'models', model, 'solver.prototxt')) as f:
         text_format.Merge(f.read(), solver)
+    solver.net = rel(write_net(model, run_dir, data))
     solver.snapshot_prefix = rel(os.path.join(run_dir, model))
     for key, value in fields.items():
         if key in ('test_iter', 'stepvalue'):
@@ -108,6 +186,66 @@ def train(solver_path, max_iter, log_path, label, threads=None, quiet=False):
     """`caffe train` from the repository root with a progress bar; wall seconds."""
     return stn_common.train(solver_path, max_iter, log_path, label=label, threads=threads,
                             quiet=quiet)
+
+
+Run = collections.namedtuple('Run', 'solver seconds weights')
+
+
+def train_run(model, args):
+    """Writes the run's net and solver into args.out (the committed ones, reading args.data,
+    args.iters iterations) and trains it: Run(the solver, wall seconds, the last weights)."""
+    solver_path, solver = write_solver(model, args.out, args.data, **solver_fields(args.iters))
+    log_path = os.path.join(args.out, 'train.log')
+    print(f'training {model} for {solver.max_iter} iterations (log: {rel(log_path)})')
+    seconds = train(solver_path, solver.max_iter, log_path, model, threads=args.threads,
+                    quiet=args.quiet)
+    return Run(solver, seconds,
+               os.path.join(args.out, f'{model}_iter_{solver.max_iter}.caffemodel'))
+
+
+def evaluate(model, args, run, output, angles, thetas, note=''):
+    """The run's deploy net on the held-out crops of args.data: the `output` blob, its
+    angles (angles(outputs): degrees) against the true ones, and the figure with the frames
+    of thetas(outputs) (2x3 each) drawn in (args.out/figure.png, its title ending in note).
+    Returns (the summary of the errors, the figure's path)."""
+    images, labels = test_crops(args.data)
+    outs, straight = predict(model, run.weights, images, output)
+    _, summary = errors(angles(outs), labels['angle'])
+    size = images.shape[-1]
+    frames = [annotations.theta_corners(t, size, (size, size)) for t in thetas(outs)]
+    title = (f'{model}: median orientation error {summary["median"]:.2f} deg on '
+             f'{summary["n"]} held-out crops, {run.solver.max_iter} iterations '
+             f'({run.seconds / 60:.1f} min){note}')
+    fig = figure(os.path.join(args.out, 'figure.png'), labels, images, straight, frames, title,
+                 data=args.data)
+    return summary, fig
+
+
+def results(model, args, run, summary, transform, **extra):
+    """What results.json holds for a run."""
+    return dict(model=model, summary=summary, train_minutes=run.seconds / 60,
+                iterations=run.solver.max_iter, threads=args.threads, **extra,
+                transform=transform)
+
+
+def report(args, result, rows, fig, start, within5=False):
+    """Writes args.out/results.json and prints the table (rows: its rows), the median error
+    (with the share within 5 degrees if within5) and where the figure is."""
+    with open(os.path.join(args.out, 'results.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    print(TABLE_HEAD)
+    for row in rows:
+        print(row)
+    s = result['summary']
+    share = f' ({100 * s["within5"]:.1f}% within 5 degrees)' if within5 else ''
+    print(f'median orientation error: {s["median"]:.2f} degrees{share}')
+    print(f'figure: {rel(fig)}; total {(time.time() - start) / 60:.1f} min')
+
+
+def run_row(result, what):
+    """The table row of a run's results (results.json's dict); what: the transform."""
+    return table_row(f'{result["model"]} ({what})', result['summary'], result['train_minutes'],
+                     result['iterations'])
 
 
 def test_crops(data=DATA):

@@ -19,10 +19,11 @@
    predicted theta with a SpatialTransformer (output/figure.png).
 
 The results also go to output/results.json (examples/rotation/run.py puts them beside its
-own). Everything runs on the CPU on every core (--threads, else OMP_NUM_THREADS).
+own). --data DIR makes (or reuses) the data in DIR instead of data/documents; the run then
+trains a copy of the net reading DIR (output/train_test.prototxt). Everything runs on the
+CPU on every core (--threads, else OMP_NUM_THREADS).
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -31,59 +32,25 @@ os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'
 import doc_common as common  # noqa: E402
 
 MODEL = 'document_orientation'
+WHAT = 'theta, 6 numbers'       # its row in the table
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--train-docs', type=int, default=2000)
-    parser.add_argument('--test-docs', type=int, default=200)
-    parser.add_argument('--samples', type=int, default=25, help='crops per training document')
-    parser.add_argument('--iters', type=int, help='training iterations (default: the solver\'s)')
-    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
-    parser.add_argument('--workers', type=int, help='processes making the data')
-    parser.add_argument('--out', default=os.path.join(common.HERE, 'output'))
-    parser.add_argument('--quiet', action='store_true', help='no progress bars')
-    args = parser.parse_args(argv)
+    common.add_arguments(parser, out=os.path.join(common.HERE, 'output'))
+    args = common.parse_args(parser, argv)
     start = time.time()
     data_times = common.make_data(args.train_docs, args.test_docs, args.samples,
-                                  workers=args.workers, quiet=args.quiet)
+                                  workers=args.workers, quiet=args.quiet, data=args.data)
     for step, seconds in data_times.items():
         print(f'{step}: {seconds:.0f} s')
-
-    fields = {}
-    if args.iters:   # the learning rate drops at 2/3 and 11/12; a test and a snapshot each 1/6
-        fields = dict(max_iter=args.iters, snapshot=max(args.iters // 6, 1),
-                      test_interval=max(args.iters // 6, 1),
-                      stepvalue=[args.iters * 2 // 3, args.iters * 11 // 12])
-    solver_path, solver = common.write_solver(MODEL, args.out, **fields)
-    log_path = os.path.join(args.out, 'train.log')
-    print(f'training {MODEL} for {solver.max_iter} iterations (log: {common.rel(log_path)})')
-    seconds = common.train(solver_path, solver.max_iter, log_path, MODEL, threads=args.threads,
-                           quiet=args.quiet)
-
-    weights = os.path.join(args.out, f'{MODEL}_iter_{solver.max_iter}.caffemodel')
-    images, labels = common.test_crops()
-    theta, straight = common.predict(MODEL, weights, images, 'theta_pred')
-    pred = common.annotations.theta_angle(theta)
-    _, summary = common.errors(pred, labels['angle'])
-    size = images.shape[-1]
-    frames = [common.annotations.theta_corners(t, size, (size, size)) for t in theta]
-    title = (f'{MODEL}: median orientation error {summary["median"]:.2f} deg on '
-             f'{summary["n"]} held-out crops, {solver.max_iter} iterations '
-             f'({seconds / 60:.1f} min)')
-    fig = common.figure(os.path.join(args.out, 'figure.png'), labels, images, straight,
-                        frames, title)
-    results = dict(model=MODEL, summary=summary, train_minutes=seconds / 60,
-                   iterations=solver.max_iter, threads=args.threads, data_seconds=data_times,
-                   transform='affine (6 numbers)')
-    with open(os.path.join(args.out, 'results.json'), 'w') as f:
-        json.dump(results, f, indent=1)
-    print(common.TABLE_HEAD)
-    print(common.table_row(f'{MODEL} (theta, 6 numbers)', summary, seconds / 60, solver.max_iter))
-    print(f'median orientation error: {summary["median"]:.2f} degrees '
-          f'({100 * summary["within5"]:.1f}% within 5 degrees)')
-    print(f'figure: {common.rel(fig)}; total {(time.time() - start) / 60:.1f} min')
+    run = common.train_run(MODEL, args)
+    summary, fig = common.evaluate(MODEL, args, run, 'theta_pred',
+                                   angles=common.annotations.theta_angle, thetas=lambda t: t)
+    result = common.results(MODEL, args, run, summary, 'affine (6 numbers)',
+                            data_seconds=data_times)
+    common.report(args, result, [common.run_row(result, WHAT)], fig, start, within5=True)
     return 0
 
 
