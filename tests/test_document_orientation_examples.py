@@ -171,16 +171,22 @@ def check_row(cells, errors, iterations=4):
     assert int(cells[6]) == iterations
 
 
-def test_orientation_run_measures_its_snapshot(runs):
-    result, out = check_run(runs, 'orientation', 'document_orientation', 'affine (6 numbers)')
+def measured(runs, name, model, transform, blob):
+    """check_run, then the deploy net with the run's last snapshot on the held-out crops:
+    (results.json, the `blob` of each crop, the true angles, the run's stdout)."""
+    result, out = check_run(runs, name, model, transform)
     images, true = held_out(runs['root'] / 'data')
-    theta = deploy_outputs('document_orientation', out / 'document_orientation_iter_4.caffemodel',
-                           images, 'theta_pred')
+    outputs = deploy_outputs(model, out / f'{model}_iter_4.caffemodel', images, blob)
+    return result, outputs, true, runs[name]
+
+
+def test_orientation_run_measures_its_snapshot(runs):
+    result, theta, true, stdout = measured(runs, 'orientation', 'document_orientation',
+                                           'affine (6 numbers)', 'theta_pred')
     assert theta.shape == (HELD_OUT, 6)
     # The rotation nearest to theta's 2x2 part [[t11, t12], [t21, t22]].
     predicted = [math.degrees(math.atan2(t[3] - t[1], t[0] + t[4])) for t in theta]
     errors = check_summary(result['summary'], predicted, true)
-    stdout = runs['orientation']
     rows = table_rows(stdout)
     assert list(rows) == ['document_orientation (theta, 6 numbers)']
     check_row(rows['document_orientation (theta, 6 numbers)'], errors)
@@ -196,13 +202,10 @@ def test_orientation_run_measures_its_snapshot(runs):
 
 
 def test_rotation_run_measures_its_snapshot_beside_the_orientation_row(runs):
-    result, out = check_run(runs, 'rotation', 'document_rotation', 'rotation (1 number)')
-    images, true = held_out(runs['root'] / 'data')
-    beta = deploy_outputs('document_rotation', out / 'document_rotation_iter_4.caffemodel',
-                          images, 'beta_pred')
+    result, beta, true, stdout = measured(runs, 'rotation', 'document_rotation',
+                                          'rotation (1 number)', 'beta_pred')
     assert beta.shape == (HELD_OUT, 1)
     errors = check_summary(result['summary'], 180 * beta[:, 0], true)  # beta: units of 180 deg
-    stdout = runs['rotation']
     rows = table_rows(stdout)
     # Its own row, after the 6-number net's row from the orientation run's results.json.
     assert list(rows) == ['document_orientation (theta, 6 numbers)',
