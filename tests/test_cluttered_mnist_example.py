@@ -190,6 +190,70 @@ def test_the_localisation_net_learns_at_a_tenth_of_the_rate(tiny_set, tmp_path):
     np.testing.assert_array_equal(sgd.net.params['loc_conv1'][0].data, before['loc_conv1'][0])
 
 
+def import_train_all():
+    saved = dict(os.environ)
+    try:
+        import train_all
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return train_all
+
+
+def test_window_placement_of_hand_worked_windows():
+    # The identity on a 60x60 canvas with a 60x60 output: the window is the canvas, centred
+    # at pixel 29.5; a digit at the top-left corner has its centre at 13.5.
+    p = stn_common.window_placement([[1, 0, 0, 0, 1, 0]], [0], [0], 60, 60, 60, 60)
+    assert p['centre_error'][0] == pytest.approx(np.hypot(16, 16))
+    assert p['canvas_error'][0] == pytest.approx(np.hypot(16, 16))
+    assert p['side'][0] == pytest.approx(60) and p['digit_in_output'][0] == pytest.approx(28)
+    # Half the size, centred on a digit at row 10, column 20 (centre 23.5, 33.5). The
+    # output grid's middle is at -1/60 in target coordinates: input row
+    # (0.5 * -1/60 + tx + 1) * 30 = 23.5.
+    tx, ty = 23.5 / 30 - 1 + 0.5 / 60, 33.5 / 30 - 1 + 0.5 / 60
+    p = stn_common.window_placement([[0.5, 0, tx, 0, 0.5, ty]], [10], [20], 60, 60, 60, 60)
+    assert p['centre_error'][0] == pytest.approx(0, abs=1e-9)
+    assert p['canvas_error'][0] == pytest.approx(np.hypot(29.5 - 23.5, 29.5 - 33.5))
+    assert p['side'][0] == pytest.approx(30) and p['digit_in_output'][0] == pytest.approx(56)
+    # Rotation by 90 degrees keeps the area; similarity (s, angle / pi, tx, ty) of scale 0.25.
+    p = stn_common.window_placement([[0.5]], [16], [16], 60, 60, 30, 30, transform_type='rotation')
+    assert p['side'][0] == pytest.approx(60) and p['digit_in_output'][0] == pytest.approx(14)
+    p = stn_common.window_placement([[0.25, 0, 0, 0]], [16], [16], 60, 60, 30, 30,
+                                    transform_type='similarity')
+    assert p['side'][0] == pytest.approx(15) and p['digit_in_output'][0] == pytest.approx(56)
+    assert p['centre_error'][0] == pytest.approx(np.hypot(*[30 * (1 - 0.25 / 30) - 29.5] * 2))
+
+
+def test_positions_are_where_the_test_digits_are(tiny_set, tmp_path):
+    """train_all measures windows against the digits' positions, which the set does not
+    store: it draws the test split again. Each position must hold one of the source test
+    digits of the image's class (the canvas is clutter + digit, clipped)."""
+    from PIL import Image
+    train_all = import_train_all()
+    params = dict(megapatch_w=60, num_dist=4, dist_w=8, border=0)
+    mnist_dir = str(tiny_set.parent / 'mnist')
+    positions = train_all.test_positions(str(tiny_set), params, 3, 12, mnist_dir, check=False)
+    digits, digit_labels = shape_digits(4, 1)
+    lines = [l.split() for l in open(tiny_set / 'test.txt')]
+    assert positions.shape == (12, 2)
+    for (path, label), (y, x) in zip(lines, positions):
+        canvas = np.asarray(Image.open(tiny_set / path)).astype(int)
+        patch = canvas[y:y + 28, x:x + 28]
+        assert patch.shape == (28, 28)
+        assert any(np.all(patch >= d.astype(int) - 1)
+                   for d, l in zip(digits, digit_labels) if l == int(label) and d.any())
+    # A list that is not the generator's (one label changed) is refused.
+    other = tmp_path / 'other'
+    other.mkdir()
+    os.symlink(tiny_set / 'test', other / 'test')
+    lines[0][1] = str((int(lines[0][1]) + 1) % 3)
+    (other / 'test.txt').write_text(''.join(f'{p} {l}\n' for p, l in lines))
+    with pytest.raises(RuntimeError, match='not the generator'):
+        train_all.test_positions(str(other), params, 3, 12, mnist_dir, check=False)
+    with pytest.raises(RuntimeError, match='not the generator'):
+        train_all.test_positions(str(tiny_set), params, 4, 12, mnist_dir, check=False)
+
+
 def test_test_phase_has_accuracy(tiny_set, tmp_path):
     import caffe
     net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST)

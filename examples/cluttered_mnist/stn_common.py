@@ -182,16 +182,18 @@ def _warmup_iters(net, max_iter, example_dir=HERE):
     return max(1, min(solver.max_iter, max_iter // 4))
 
 
-def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16):
+def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16, collect=()):
     """Runs the TEST net over the whole test list: (accuracy, first `keep` inputs, the
     matching blobs named in outputs). Paths in the net are relative to the repository
-    root, so it runs from there."""
+    root, so it runs from there. With collect (blob names), the kept dict also holds
+    'all_<name>': that blob for every test image, in the list's order."""
     import caffe
     cwd = os.getcwd()
     os.chdir(ROOT)       # the data layer reads its files, relative to the root, as it runs
     try:
         net = caffe.Net(rel(net_path), rel(weights), caffe.TEST)
         correct, seen, kept = 0, 0, {}
+        gathered = {name: [] for name in collect}
         while seen < n_test:
             net.forward()
             take = min(batch, n_test - seen)
@@ -201,11 +203,37 @@ def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16):
             if not kept:
                 kept = {name: net.blobs[name].data[:keep].copy()
                         for name in ('data', 'label') + tuple(outputs) if name in net.blobs}
+            for name in collect:
+                gathered[name].append(net.blobs[name].data[:take].copy())
             seen += take
         del net
     finally:
         os.chdir(cwd)
+    kept.update({f'all_{name}': np.concatenate(v) for name, v in gathered.items()})
     return correct / n_test, kept
+
+
+def window_placement(theta, digit_rows, digit_cols, H, W, H_out, W_out, digit=28,
+                     transform_type='affine'):
+    """Where an ST net's sampling windows lie against the digits (top-left pixel
+    digit_rows/digit_cols, size digit x digit) on H x W canvases, per image, in this
+    project's convention (x is the row axis; the output grid runs over
+    -1 .. 1 - 2/H_out): a dict of arrays -- the distance in input pixels from the window's
+    centre to the digit's centre ('centre_error'), the same for the whole canvas
+    ('canvas_error', what a transformer that does not move would get), the window's
+    side in input pixels as the square of the same area ('side'), and the digit's side in
+    the output's pixels ('digit_in_output')."""
+    thetas = np.stack([full_theta(t, transform_type) for t in np.asarray(theta)])
+    centre_t = np.array([-1.0 / H_out, -1.0 / W_out, 1.0])     # the grid's middle
+    x_s, y_s = thetas[:, 0] @ centre_t, thetas[:, 1] @ centre_t
+    rows, cols = (x_s + 1) * H / 2, (y_s + 1) * W / 2
+    half = (digit - 1) / 2.0
+    d_rows, d_cols = np.asarray(digit_rows) + half, np.asarray(digit_cols) + half
+    area = np.abs(np.linalg.det(thetas[:, :, :2])) * H * W      # the grid's extent: 2 -> H
+    side = np.sqrt(area)
+    return dict(centre_error=np.hypot(rows - d_rows, cols - d_cols),
+                canvas_error=np.hypot((H - 1) / 2.0 - d_rows, (W - 1) / 2.0 - d_cols),
+                side=side, digit_in_output=digit * np.sqrt(H_out * W_out) / side)
 
 
 def grid_outline(theta, H, W, H_out, W_out, transform_type='affine'):

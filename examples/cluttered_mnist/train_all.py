@@ -23,6 +23,8 @@ import os
 import sys
 import time
 
+import numpy as np
+
 os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe, thread count
 import stn_common as common  # noqa: E402
 
@@ -40,7 +42,7 @@ ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 38000, 'st_rotation': 6000,
 TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'similarity'}
 
 
-def run_net(set_name, net, iters, data_dir, out, threads, quiet):
+def run_net(set_name, net, iters, data_dir, out, threads, quiet, mnist_dir=None):
     threads = threads or common.default_threads()
     run_dir = os.path.join(out, set_name)
     solver_path, _ = common.write_run_files(
@@ -54,13 +56,63 @@ def run_net(set_name, net, iters, data_dir, out, threads, quiet):
                                label=f'{set_name} {net}', threads=threads, quiet=quiet)
     load = [load_start, os.getloadavg()[0]]
     weights = os.path.join(run_dir, f'{net}_iter_{iters}.caffemodel')
-    outputs = ('ip2', 'theta', 'st_out') if net in TRANSFORM else ('ip2',)
-    accuracy, examples = common.evaluate(os.path.join(run_dir, f'{net}.prototxt'), weights,
-                                         10000, outputs=outputs)
+    row = dict(set=set_name, net=net, seconds=seconds, iterations=iters, threads=threads,
+               load=load, log=log_path)
+    accuracy, examples = test_net(row, run_dir, data_dir, mnist_dir)
     print(f'[{set_name}] {net}: test error {100 * (1 - accuracy):.2f}% after {iters} '
           f'iterations, {seconds / 60:.1f} min')
-    return dict(set=set_name, net=net, error=100 * (1 - accuracy), seconds=seconds,
-                iterations=iters, threads=threads, load=load, log=log_path), examples
+    return row, examples
+
+
+def test_net(row, run_dir, data_dir, mnist_dir):
+    """Tests a run (a results row) on the set's 10,000 test images; fills in its error and,
+    for an ST net, where its windows lie (placement). Returns (accuracy, the examples)."""
+    net = row['net']
+    weights = os.path.join(run_dir, f'{net}_iter_{row["iterations"]}.caffemodel')
+    st = net in TRANSFORM
+    accuracy, examples = common.evaluate(
+        os.path.join(run_dir, f'{net}.prototxt'), weights, 10000,
+        outputs=('ip2', 'theta', 'st_out') if st else ('ip2',), collect=('theta',) if st else ())
+    row['error'] = 100 * (1 - accuracy)
+    if st:
+        row['placement'] = placement(row['set'], net, examples, data_dir, mnist_dir)
+    return accuracy, examples
+
+
+def placement(set_name, net, examples, data_dir, mnist_dir, seed=1):
+    """Medians over the test images of where the ST net's windows lie
+    (stn_common.window_placement)."""
+    params = common.mnist_cluttered.cluttered.PRESETS[set_name]
+    theta = examples['all_theta']
+    positions = test_positions(data_dir, params, seed, len(theta), mnist_dir)
+    H = W = params['megapatch_w']
+    H_out, W_out = examples['st_out'].shape[2:]
+    w = common.window_placement(theta, positions[:, 0], positions[:, 1], H, W, H_out, W_out,
+                                transform_type=TRANSFORM[net])
+    return {k: float(np.median(v)) for k, v in w.items()}
+
+
+def test_positions(data_dir, params, seed, n, mnist_dir=None, check_images=5, check=True):
+    """(row, column) of the digit's top-left pixel in the first n test images of a set made
+    by mnist_cluttered.make(data_dir, params, ..., seed). The set does not store them: the
+    generator draws the test split again from its seed (2 seed + 1, as make does); its
+    labels must equal the list's, and its first check_images canvases the PNGs."""
+    from PIL import Image
+    cluttered = common.mnist_cluttered.cluttered
+    _, (test_x, test_y) = common.mnist_cluttered.mnist.load(folder=mnist_dir, check=check,
+                                                           log=lambda *a: None)
+    images, labels, positions = cluttered.Generator(test_x, test_y, seed=2 * seed + 1,
+                                                    **params).batch(n)
+    with open(os.path.join(data_dir, 'test.txt')) as f:
+        listed = [line.split() for line in f if line.strip()][:n]
+    same = [int(label) for _, label in listed] == list(labels)
+    for (path, _), image in zip(listed[:check_images], images):
+        with Image.open(os.path.join(data_dir, path)) as im:
+            same = same and np.array_equal(np.asarray(im), cluttered.to_uint8(image[None])[0])
+    if not same:
+        raise RuntimeError(f'{data_dir}/test.txt is not the generator\'s test split for seed '
+                           f'{seed} and {params}: cannot tell where its digits are')
+    return positions
 
 
 def set_figure(set_name, out):
@@ -101,6 +153,32 @@ def table(rows):
     return '\n'.join(lines)
 
 
+def placement_table(rows):
+    """Where the ST nets' windows lie (medians over the test images; see placement)."""
+    lines = ['| set | net | window centre to digit centre (px) | canvas centre to digit '
+             'centre (px) | window side (px) | digit side in the output (px) |',
+             '|-----|-----|---:|---:|---:|---:|']
+    for r in rows:
+        p = r.get('placement')
+        if p:
+            lines.append(f'| {r["set"]} | {r["net"]} | {p["centre_error"]:.1f} | '
+                         f'{p["canvas_error"]:.1f} | {p["side"]:.1f} | '
+                         f'{p["digit_in_output"]:.1f} |')
+    return '\n'.join(lines)
+
+
+def save_rows(results_path, rows):
+    """Writes rows into results.json over the rows of the same set and net; the others are
+    kept (results.md shows them all), read just now: another train_all may have written
+    some meanwhile."""
+    os.makedirs(os.path.dirname(results_path), exist_ok=True)
+    earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
+    done = {(r['set'], r['net']) for r in rows}
+    merged = [r for r in earlier if (r['set'], r['net']) not in done] + rows
+    with open(results_path, 'w') as f:
+        json.dump(merged, f, indent=1)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,7 +191,8 @@ def main(argv=None):
     parser.add_argument('--out', default=os.path.join(common.HERE, 'output', 'full'))
     parser.add_argument('--quiet', action='store_true', help='no progress bars')
     parser.add_argument('--figures-only', action='store_true',
-                        help='redraw the figures from the runs in --out; train nothing')
+                        help='redraw the figures from the runs in --out (and measure the '
+                        'windows of ST runs made before that was measured); train nothing')
     args = parser.parse_args(argv)
 
     rows, start = [], time.time()
@@ -130,23 +209,25 @@ def main(argv=None):
                 continue
             iters = args.iters or ITERS[set_name][net]
             row, _ = run_net(set_name, net, iters, data_dir, args.out, args.threads,
-                             args.quiet)
+                             args.quiet, args.mnist_dir)
             rows.append(row)
-            os.makedirs(args.out, exist_ok=True)
-            # Rows of other sets or nets are kept (results.md shows them all), read just
-            # now: another train_all may have written some meanwhile.
-            earlier = json.load(open(results_path)) if os.path.isfile(results_path) else []
-            done = {(r['set'], r['net']) for r in rows}
-            merged = [r for r in earlier if (r['set'], r['net']) not in done] + rows
-            with open(results_path, 'w') as f:
-                json.dump(merged, f, indent=1)
+            save_rows(results_path, rows)
+        if args.figures_only and os.path.isfile(results_path):
+            # Runs from before the windows were measured: test them again.
+            for r in json.load(open(results_path)):
+                if r['set'] == set_name and r['net'] in nets and \
+                        r['net'] in TRANSFORM and 'placement' not in r:
+                    test_net(r, os.path.join(args.out, set_name), data_dir, args.mnist_dir)
+                    save_rows(results_path, [r])
         path = set_figure(set_name, args.out)
         if path:
             print(f'figure: {common.rel(path)}')
+    everything = json.load(open(results_path)) if os.path.isfile(results_path) else []
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
-        f.write(table(json.load(open(results_path))) + '\n')
+        f.write(table(everything) + '\n\n' + placement_table(everything) + '\n')
     if rows:
         print(table(rows))
+        print(placement_table(rows))
         print(f'total {(time.time() - start) / 60:.1f} min')
     return 0
 
