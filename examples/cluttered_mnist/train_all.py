@@ -33,9 +33,11 @@ SETS = {'stn60': ('st_cnn', 'cnn', 'st_rotation', 'st_similarity'),
 # Training images per set (stn60: each MNIST training digit in five cluttered scenes).
 TRAIN_IMAGES = {'stn60': 300000, 'deepmind100': 60000}
 # Training iterations (batch 64; 300,000 images are 4,688 iterations), the ST-CNN's
-# warm-up included. The ST-CNN (48x48 transformer output) gets about 50 minutes on one
-# core of a quiet 2-core machine (an estimated 85 ms an iteration); the CNN costs about
-# 1.2x (60x60) an ST-CNN iteration, the 30x30 rotation and similarity nets half of one.
+# warm-up included. The stn60 ST-CNN (48x48 transformer output) took 56.6 minutes on one
+# core of a 2-core machine with another training on the other (89 ms an iteration), 31
+# minutes on both; the CNN costs about 1.2x (60x60) an ST-CNN iteration, the 30x30
+# rotation and similarity nets half of one. On deepmind100 the ST-CNN took 147 ms an
+# iteration on one core, the CNN (100x100) about three times that.
 ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 38000, 'st_rotation': 6000,
                    'st_similarity': 9000},
          'deepmind100': {'cnn': 3000, 'st_cnn': 15000}}
@@ -223,6 +225,8 @@ def main(argv=None):
         if path:
             print(f'figure: {common.rel(path)}')
     everything = json.load(open(results_path)) if os.path.isfile(results_path) else []
+    order = [(s, n) for s in SETS for n in SETS[s]]
+    everything.sort(key=lambda r: order.index((r['set'], r['net'])))
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
         f.write(table(everything) + '\n\n' + placement_table(everything) + '\n')
     if rows:
