@@ -41,15 +41,15 @@ def test_the_example_holds_these_nets_and_solvers():
         for split in ('train', 'test'):
             assert f'source: "{run.DEFAULT_DATA}{split}_lmdb"' in text
     assert open(os.path.join(EXAMPLE, 'bias_init.txt')).read().split() == '1 0 0 0 1 0'.split()
-    # The localisation net learns at a tenth of the rate (at the full rate it died: theta
-    # ended the same for every photograph); the classifier at the solver's.
+    # The localisation net's convolutions and loc_ip1 learn at a tenth of the rate;
+    # loc_theta and the classifier at the solver's.
     from caffe.proto import caffe_pb2
     from google.protobuf import text_format
     param = caffe_pb2.NetParameter()
     text_format.Merge(open(os.path.join(EXAMPLE, 'st_cnn.prototxt')).read(), param)
     mults = {l.name: [p.lr_mult for p in l.param] for l in param.layer if l.type in
              ('Convolution', 'InnerProduct')}
-    assert {k for k, v in mults.items() if v} == {'loc_conv1', 'loc_conv2', 'loc_ip1', 'loc_theta'}
+    assert {k for k, v in mults.items() if v} == {'loc_conv1', 'loc_conv2', 'loc_ip1'}
     assert all(v == [pytest.approx(0.1)] * 2 for v in mults.values() if v)
     # The warm-up's snapshot is the one the main solver's comment resumes from.
     warm = open(os.path.join(EXAMPLE, 'st_cnn_warmup_solver.prototxt')).read()
