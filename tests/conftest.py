@@ -30,6 +30,33 @@ def require_tool(name):
     return path
 
 
+# The environment the tests run in is the one pytest started with. Importing an example
+# script (as several tests do, some while pytest collects them) sets variables for that
+# script's own runs -- CAFFE_EXAMPLE_SCRIPT, and through it GLOG_minloglevel, which would
+# silence the logs of every tool a later test starts and reads. Collection and each test
+# therefore give the environment back as they found it.
+_ENVIRONMENT = dict(os.environ)
+
+
+def _restore_environment(saved):
+    for key in [k for k in os.environ if k not in saved]:
+        del os.environ[key]
+    for key, value in saved.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
+
+
+def pytest_collection_finish(session):
+    _restore_environment(_ENVIRONMENT)
+
+
+@pytest.fixture(autouse=True)
+def _environment():
+    saved = dict(os.environ)
+    yield
+    _restore_environment(saved)
+
+
 @pytest.fixture(autouse=True)
 def _cpu_mode():
     import caffe
