@@ -77,7 +77,11 @@ class Training:
             self.proc = subprocess.Popen([require_tool('caffe'), 'train', '-solver=solver.prototxt', *flags],
                                          cwd=folder, stdout=log, stderr=log)
         self.seen = 0  # how much of the log earlier waits consumed
-        self.wait_for('Solving ')
+        try:
+            self.wait_for('Solving ')
+        except BaseException:
+            self.close()      # the caller never gets the object to close: no process left behind
+            raise
 
     def log(self):
         return self.log_path.read_text()

@@ -414,8 +414,13 @@ def test_ctrl_c_interrupts_step(tmp_path):
     script = INTERRUPT.format(path=sys.path, solver=str(solver))
     proc = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout.readline().strip() == 'ready'
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=30)
+    try:
+        assert proc.stdout.readline().strip() == 'ready'
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:     # a failed test leaves no training running behind it
+            proc.kill()
+            proc.wait()
     assert out.startswith('interrupted at ') and int(out.split()[-1]) > 0
