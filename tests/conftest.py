@@ -30,31 +30,29 @@ def require_tool(name):
     return path
 
 
-# The environment the tests run in is the one pytest started with. Importing an example
-# script (as several tests do, some while pytest collects them) sets variables for that
-# script's own runs -- CAFFE_EXAMPLE_SCRIPT, and through it GLOG_minloglevel, which would
-# silence the logs of every tool a later test starts and reads. Collection and each test
-# therefore give the environment back as they found it.
-_ENVIRONMENT = dict(os.environ)
+# Importing an example script (several tests do, some while pytest collects them) may set
+# GLOG_minloglevel for that script's own runs; in this process it would silence the logs
+# of every tool later tests start and read. Collection and each test leave it as pytest
+# found it. (Only this variable: `import caffe` sets others that must stay.)
+_GLOG_LEVEL = os.environ.get('GLOG_minloglevel')
 
 
-def _restore_environment(saved):
-    for key in [k for k in os.environ if k not in saved]:
-        del os.environ[key]
-    for key, value in saved.items():
-        if os.environ.get(key) != value:
-            os.environ[key] = value
+def _restore_glog_level():
+    if os.environ.get('GLOG_minloglevel') != _GLOG_LEVEL:
+        if _GLOG_LEVEL is None:
+            del os.environ['GLOG_minloglevel']
+        else:
+            os.environ['GLOG_minloglevel'] = _GLOG_LEVEL
 
 
 def pytest_collection_finish(session):
-    _restore_environment(_ENVIRONMENT)
+    _restore_glog_level()
 
 
 @pytest.fixture(autouse=True)
-def _environment():
-    saved = dict(os.environ)
+def _glog_level():
     yield
-    _restore_environment(saved)
+    _restore_glog_level()
 
 
 @pytest.fixture(autouse=True)
