@@ -393,7 +393,11 @@ def test_unwritable_snapshot_prefix(tmp_path):
 
 
 INTERRUPT = """
-import sys, numpy as np
+import signal, sys, numpy as np
+# Ctrl-C as in a terminal: the default disposition, unblocked (a child inherits an ignored
+# or blocked SIGINT from the process that starts it; the test runner's may be either)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {{signal.SIGINT}})
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path[:0] = {path!r}
 import caffe
 solver = caffe.SGDSolver({solver!r})
