@@ -193,12 +193,7 @@ def test_the_localisation_net_learns_at_a_tenth_of_the_rate(tiny_set, tmp_path):
 def import_train_all():
     """This example's train_all.py, under a name of its own (examples/recurrent_st has a
     train_all.py too, which another test imports as `train_all`)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('cluttered_train_all',
-                                                  os.path.join(EXAMPLE, 'train_all.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return stn_common._load_script(os.path.join(EXAMPLE, 'train_all.py'), 'cluttered_train_all')
 
 
 def test_window_placement_of_hand_worked_windows():
