@@ -134,6 +134,21 @@ def run_tool(*args):
                           timeout=120)
 
 
+def assert_set_is_generated(out, data, params, n_train, n_test, seed):
+    """out's list files and PNGs are the images the library makes with the tool's seeds
+    (train: 2*seed, test: 2*seed+1), in order."""
+    from PIL import Image
+    for split, n, offset in (('train', n_train, 0), ('test', n_test, 1)):
+        images, labels = cluttered.generate(*data[split], n, params, seed=2 * seed + offset)
+        lines = (out / f'{split}.txt').read_text().splitlines()
+        assert len(lines) == n
+        for i, line in enumerate(lines):
+            path, label = line.split()
+            assert path == f'{split}/{labels[i]}/{i:06d}.png' and int(label) == labels[i]
+            png = np.array(Image.open(out / path))
+            np.testing.assert_array_equal(png, cluttered.to_uint8(images[i]))
+
+
 def test_tool_writes_pngs_list_files_and_an_lmdb(tmp_path):
     import caffe
     from PIL import Image
@@ -148,17 +163,7 @@ def test_tool_writes_pngs_list_files_and_an_lmdb(tmp_path):
     params = json.loads((out / 'params.json').read_text())
     assert params == dict(megapatch_w=40, num_dist=3, dist_w=8, border=0, train=24, test=7,
                           seed=9)
-    # The same images the library makes with the tool's seeds (train: 2*seed, test: 2*seed+1).
-    for split, n, offset in (('train', 24, 0), ('test', 7, 1)):
-        images, labels = cluttered.generate(*data[split], n, dict(megapatch_w=40, num_dist=3),
-                                            seed=18 + offset)
-        lines = (out / f'{split}.txt').read_text().splitlines()
-        assert len(lines) == n
-        for i, line in enumerate(lines):
-            path, label = line.split()
-            assert path == f'{split}/{labels[i]}/{i:06d}.png' and int(label) == labels[i]
-            png = np.array(Image.open(out / path))
-            np.testing.assert_array_equal(png, cluttered.to_uint8(images[i]))
+    assert_set_is_generated(out, data, dict(megapatch_w=40, num_dist=3), 24, 7, seed=9)
     # The LMDB holds the same pixels, read by a Data layer.
     net_file = tmp_path / 'read.prototxt'
     net_file.write_text(f'''layer {{ name: "d" type: "Data" top: "data" top: "label"
@@ -179,3 +184,22 @@ def test_tool_reports_bad_parameters_in_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith('mnist_cluttered: border=2')
     assert not (tmp_path / 'x').exists()
+
+
+def test_tool_writes_a_large_set_in_chunks_with_the_same_images(tmp_path, monkeypatch):
+    """make() generates and writes CHUNK images at a time (bounded memory for 300,000
+    canvases of 100x100); the chunks continue one generator, so the set is the one a single
+    batch gives, numbered and listed without a gap or a repeat at the chunk borders."""
+    sys.path.insert(0, os.path.dirname(TOOL))
+    try:
+        import mnist_cluttered as tool
+    finally:
+        sys.path.remove(os.path.dirname(TOOL))
+    data = small_set(n_train=30, n_test=10)
+    write_set(tmp_path / 'mnist', data)
+    monkeypatch.setattr(tool, 'CHUNK', 5)
+    params = dict(megapatch_w=36, num_dist=2, dist_w=8, border=0)
+    out = tmp_path / 'set'
+    tool.make(str(out), params, 23, 10, seed=4, mnist_dir=str(tmp_path / 'mnist'), quiet=True,
+              check=False, log=lambda *a: None)
+    assert_set_is_generated(out, data, params, 23, 10, seed=4)

@@ -25,26 +25,28 @@ import time
 
 import numpy as np
 
+CHUNK = 20000  # images generated and written at a time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
 from caffe.datasets import cluttered, mnist  # noqa: E402
 from caffe.datasets.progress import Progress  # noqa: E402
 
 
-def write_split(out, split, images, labels, progress=None):
-    """Writes PNGs under out/split/<label>/ and returns the list-file lines."""
+def write_split(out, split, images, labels, progress=None, first=0, append=False):
+    """Writes PNGs under out/split/<label>/, numbered from first, and returns the list-file
+    lines; the list file is started anew, or extended with append=True."""
     from PIL import Image
     pixels = cluttered.to_uint8(images)
     for label in np.unique(labels):
         os.makedirs(os.path.join(out, split, str(label)), exist_ok=True)
     lines = []
-    for i, (img, label) in enumerate(zip(pixels, labels)):
+    for i, (img, label) in enumerate(zip(pixels, labels), first):
         rel = f'{split}/{label}/{i:06d}.png'
         Image.fromarray(img).save(os.path.join(out, rel), compress_level=1)
         lines.append(f'{rel} {label}\n')
         if progress is not None:
             progress.update(1)
-    with open(os.path.join(out, f'{split}.txt'), 'w') as f:
+    with open(os.path.join(out, f'{split}.txt'), 'a' if append else 'w') as f:
         f.writelines(lines)
     return lines
 
@@ -73,11 +75,14 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, lmdb=False, quiet
     os.makedirs(out, exist_ok=True)
     for split, n, (x, y), offset in (('train', n_train, (train_x, train_y), 0),
                                      ('test', n_test, (test_x, test_y), 1)):
+        # In chunks of CHUNK images from one generator (the same images as one batch), so
+        # that memory stays bounded: 300,000 canvases of 100x100 would take 12 GB at once.
+        gen = cluttered.Generator(x, y, seed=seed * 2 + offset, **params)
         with Progress(2 * n, label=f'{split}: generate + write', stream=None if not quiet
                       else open(os.devnull, 'w')) as bar:
-            images, labels = cluttered.generate(x, y, n, params, seed=seed * 2 + offset,
-                                                progress=bar)
-            write_split(out, split, images, labels, bar)
+            for first in range(0, max(n, 1), CHUNK):
+                images, labels, _ = gen.batch(min(CHUNK, n - first), progress=bar)
+                write_split(out, split, images, labels, bar, first=first, append=first > 0)
     if lmdb:
         for split in ('train', 'test'):
             convert_imageset(out, split)
