@@ -89,23 +89,27 @@ def tiny_set(tmp_path_factory):
     return out
 
 
-def identity_sample(data, H_out, W_out):
-    """Bilinear samples of N x C x H x W data on the identity transform's H_out x W_out
-    grid, as docs/compatibility.md defines it: output row s reads the input at row
-    X = (x_t + 1) * H / 2 with x_t = 2 s / H_out - 1, each pixel m weighted by
+def identity_sample(data, H_out, W_out, scale=1.0):
+    """Bilinear samples of N x C x H x W data on the H_out x W_out grid of the identity
+    transform (or of `scale` times it, a centred zoom), as docs/compatibility.md defines
+    it: output row s reads the input at row X = (scale * x_t + 1) * H / 2 with x_t = 2 s / H_out - 1, each pixel m weighted by
     max(0, 1 - |X - m|) (columns alike)."""
     def weights(n_out, n):
-        X = (2.0 * np.arange(n_out) / n_out - 1 + 1) * n / 2
+        X = (scale * (2.0 * np.arange(n_out) / n_out - 1) + 1) * n / 2
         return np.maximum(0, 1 - np.abs(X[:, None] - np.arange(n)[None, :]))
     rows, cols = weights(H_out, data.shape[2]), weights(W_out, data.shape[3])
     return np.einsum('sm,ncmk,tk->ncst', rows, data.astype(np.float64), cols)
 
 
-def build(net_name, tiny_set, tmp_path, phase):
+def build(net_name, tiny_set, tmp_path, phase, start=None):
+    """The run's net as write_run_files writes it for the tiny set (batches of 4); start: a
+    set whose starting window train_all.start_window puts in it."""
     import caffe
     solver_path, solver = stn_common.write_run_files(net_name, str(tiny_set), str(tmp_path),
                                                      max_iter=5)
     net_path = tmp_path / f'{net_name}.prototxt'
+    if start:
+        import_train_all().start_window(start, net_name, str(net_path))
     text = net_path.read_text()
     assert str(stn_common.rel(str(tiny_set) + '/')) in text and 'stn60' not in text
     net_path.write_text(text.replace('batch_size: 64', 'batch_size: 4')
@@ -307,3 +311,22 @@ def test_quick_job_trains_end_to_end_and_writes_its_figure(tmp_path):
     assert rates[100] == rates[150] == pytest.approx(1e-3)
     assert rates[250] == pytest.approx(1e-4)
     assert abs(test_rows[-1]['accuracy'] - float(m.group(1))) < 0.08
+
+
+@pytest.mark.parametrize('set_name', ['stn60', 'deepmind100'])
+def test_the_st_cnn_starts_zoomed_in_on_100x100_only(set_name, tiny_set, tmp_path):
+    """train_all starts the deepmind100 ST-CNN's window on the central 0.7 of the canvas
+    (bias 0.7 0 0 0 0.7 0), the stn60 one on the whole canvas (the committed identity).
+    The output is then the bilinear sample at X = (0.7 x_t + 1) H / 2, x_t = 2 s / H_out - 1
+    (docs/compatibility.md), computed here from the data."""
+    import caffe
+    net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST, start=set_name)
+    net.forward()
+    scale = {'stn60': 1.0, 'deepmind100': 0.7}[set_name]
+    theta = net.blobs['theta'].data
+    np.testing.assert_allclose(theta, np.tile([scale, 0, 0, 0, scale, 0], (4, 1)), atol=1e-7)
+    out, data = net.blobs['st_out'].data, net.blobs['data'].data
+    np.testing.assert_allclose(out, identity_sample(data, 48, 48, scale), rtol=0, atol=1e-5)
+    # The window of this start, as train_all measures it: the central 0.7 of the side.
+    w = stn_common.window_placement(theta[:1], np.array([16]), np.array([16]), 60, 60, 48, 48)
+    assert w['side'][0] == pytest.approx(60 * scale)
