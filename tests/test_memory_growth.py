@@ -25,25 +25,17 @@ def threads():
     return len(os.listdir('/proc/self/task'))
 
 
-def growth(step, warmup=200, windows=2):
+def growth(step, warmup=200):
     """RSS growth in MB over CALLS calls of step(), after a warm-up that lets every
-    buffer and allocator pool reach its steady size: the least of `windows` windows of
-    CALLS calls each. A leak grows the process in every window; a one-time jump does not.
-    (In full-suite runs with tests/test_document_orientation_examples.py before it, the
-    first window of net.forward grew by 20-23 MB, once: the next 30,000 calls grew by 0,
-    and transparent huge pages were not it -- AnonHugePages did not change. What allocated
-    it was not found.)"""
+    buffer and allocator pool reach its steady size."""
     for _ in range(warmup):
         step()
-    grown = []
-    for _ in range(windows):
-        gc.collect()
-        before = rss_mb()
-        for _ in range(CALLS):
-            step()
-        gc.collect()
-        grown.append(rss_mb() - before)
-    return min(grown)
+    gc.collect()
+    before = rss_mb()
+    for _ in range(CALLS):
+        step()
+    gc.collect()
+    return rss_mb() - before
 
 
 NET = '''name: "small" force_backward: true
