@@ -105,11 +105,10 @@ def build(net_name, tiny_set, tmp_path, phase, start=None):
     """The run's net as write_run_files writes it for the tiny set (batches of 4); start: a
     set whose starting window train_all.start_window puts in it."""
     import caffe
+    replace = import_train_all().start_window(start, net_name) if start else None
     solver_path, solver = stn_common.write_run_files(net_name, str(tiny_set), str(tmp_path),
-                                                     max_iter=5)
+                                                     replace=replace, max_iter=5)
     net_path = tmp_path / f'{net_name}.prototxt'
-    if start:
-        import_train_all().start_window(start, net_name, str(net_path))
     text = net_path.read_text()
     assert str(stn_common.rel(str(tiny_set) + '/')) in text and 'stn60' not in text
     net_path.write_text(text.replace('batch_size: 64', 'batch_size: 4')
@@ -327,6 +326,10 @@ def test_the_st_cnn_starts_zoomed_in_on_100x100_only(set_name, tiny_set, tmp_pat
     np.testing.assert_allclose(theta, np.tile([scale, 0, 0, 0, scale, 0], (4, 1)), atol=1e-7)
     out, data = net.blobs['st_out'].data, net.blobs['data'].data
     np.testing.assert_allclose(out, identity_sample(data, 48, 48, scale), rtol=0, atol=1e-5)
+    # A replacement whose text the net lacks is refused, not silently skipped.
+    with pytest.raises(ValueError, match='does not contain'):
+        stn_common.write_run_files('st_cnn', str(tiny_set), str(tmp_path / 'x'),
+                                   replace={'no/such/bias.txt': 'y'})
     # The window of this start, as train_all measures it: the central 0.7 of the side.
     w = stn_common.window_placement(theta[:1], np.array([16]), np.array([16]), 60, 60, 48, 48)
     assert w['side'][0] == pytest.approx(60 * scale)

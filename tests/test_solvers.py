@@ -424,17 +424,8 @@ def test_ctrl_c_interrupts_step(tmp_path):
     try:
         assert proc.stdout.readline().strip() == 'ready'
         time.sleep(0.5)
-        # Ctrl-C, pressed again every 2 s as a user would if the first went unanswered; the
-        # child must report the interruption within 30 s.
-        out = None
-        for _ in range(15):
-            proc.send_signal(signal.SIGINT)
-            try:
-                out, _ = proc.communicate(timeout=2)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        assert out is not None, 'Ctrl-C did not interrupt solver.step within 30 s'
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:     # a failed test leaves no training running behind it
             proc.kill()

@@ -64,14 +64,20 @@ def caffe_tool():
 
 
 def write_run_files(net, data_dir, run_dir, example_dir=HERE, default_data=DEFAULT_DATA,
-                    **solver_fields):
+                    replace=None, **solver_fields):
     """Writes run_dir/<net>.prototxt (the committed net of example_dir, reading data_dir
-    where it names default_data) and run_dir/<net>_solver.prototxt (the committed solver
-    with that net, the snapshot prefix run_dir/<net> and solver_fields overriding its
-    fields). Returns the solver's path and the solver."""
+    where it names default_data, and with each string of `replace` -- a dict, each key of
+    which the net must contain -- replaced by its value) and run_dir/<net>_solver.prototxt
+    (the committed solver with that net, the snapshot prefix run_dir/<net> and
+    solver_fields overriding its fields). Returns the solver's path and the solver."""
     os.makedirs(run_dir, exist_ok=True)
-    text = open(os.path.join(example_dir, f'{net}.prototxt')).read()
+    net_template = os.path.join(example_dir, f'{net}.prototxt')
+    text = open(net_template).read()
     text = text.replace(default_data, rel(data_dir.rstrip('/') + '/'))
+    for old, new in (replace or {}).items():
+        if old not in text:
+            raise ValueError(f'{net_template} does not contain {old!r}: cannot replace it')
+        text = text.replace(old, new)
     net_path = os.path.join(run_dir, f'{net}.prototxt')
     with open(net_path, 'w') as f:
         f.write(text)

@@ -55,27 +55,20 @@ START = {'deepmind100': {'st_cnn': 'bias_init_zoom.txt'}}
 COMMITTED_START = 'examples/cluttered_mnist/bias_init.txt'
 
 
-def start_window(set_name, net, net_path):
-    """Points the run's net (net_path, written by write_run_files) at the set's starting
-    window from START, if it names one."""
+def start_window(set_name, net):
+    """The replacements (for write_run_files) that start the net's window where START
+    says for the set: {} for the committed start."""
     name = START.get(set_name, {}).get(net)
-    if not name:
-        return
-    text = open(net_path).read()
-    if COMMITTED_START not in text:
-        raise RuntimeError(f'{net_path} does not name {COMMITTED_START}: cannot start it '
-                           f'from {name}')
-    with open(net_path, 'w') as f:
-        f.write(text.replace(COMMITTED_START, common.rel(os.path.join(common.HERE, name))))
+    return {COMMITTED_START: common.rel(os.path.join(common.HERE, name))} if name else {}
 
 
 def run_net(set_name, net, iters, data_dir, out, threads, quiet, mnist_dir=None):
     threads = threads or common.default_threads()
     run_dir = os.path.join(out, set_name)
     solver_path, _ = common.write_run_files(
-        net, data_dir, run_dir, max_iter=iters, stepvalue=[iters * 2 // 3, iters * 8 // 9],
-        test_interval=max(iters // 9, 1), test_iter=100)
-    start_window(set_name, net, os.path.join(run_dir, f'{net}.prototxt'))
+        net, data_dir, run_dir, replace=start_window(set_name, net), max_iter=iters,
+        stepvalue=[iters * 2 // 3, iters * 8 // 9], test_interval=max(iters // 9, 1),
+        test_iter=100)
     # The run's files are named <net>.prototxt etc. inside the set's folder.
     log_path = os.path.join(run_dir, f'{net}.log')
     print(f'[{set_name}] training {net} for {iters} iterations (log {common.rel(log_path)})')
