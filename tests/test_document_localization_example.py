@@ -265,3 +265,20 @@ def test_to_output_inverts_the_layers_grid():
     assert loc['output']['centre_rms'] == pytest.approx(2 * loc['input']['centre_rms'])
     assert loc['output']['angle_std'] == pytest.approx(loc['input']['angle_std'])
     assert loc['inside'] == 1.0
+    # A window that stays put follows none of the documents' offsets, and the mean-theta
+    # reference is then the output itself.
+    assert loc['follow'] == pytest.approx(0)
+    assert loc['fixed'] == pytest.approx(loc['output'])
+    # A window that moves with each document (centred on it: theta's translation is the
+    # document centre in the grid's coordinates, pixel m at 2m/H - 1, centre at m + 1/2)
+    # follows all of it: every centre lands on the output's middle.
+    boxes = [annotations.Annotation('', 'letter', 40 + dx, 70 + dy, 20, 30, 0)
+             for dx, dy in ((0, 0), (16, -8), (-12, 20), (30, 5))]
+    tracking = np.array([[0.5, 0, 2 * (b.cy - 0.5) / 128 - 1, 0, 0.5, 2 * (b.cx - 0.5) / 128 - 1]
+                         for b in boxes])
+    loc = run.localisation(boxes, tracking, 128, 64)
+    assert loc['follow'] == pytest.approx(1)
+    assert loc['output']['centre_rms'] == pytest.approx(0, abs=1e-9)
+    # With the mean window instead, the centres keep their spread, at the output's scale
+    # (a 64-pixel window read into 64 pixels: the same share of a side half as long).
+    assert loc['fixed']['centre_rms'] == pytest.approx(2 * loc['input']['centre_rms'])

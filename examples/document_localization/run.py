@@ -298,29 +298,50 @@ def spread(c, size, angle):
 
 def localisation(boxes, theta, size, out_size):
     """Where the held-out documents lie in the input and in the transformer's output:
-    {'input': spread, 'output': spread, 'inside': share of documents whose centre falls
-    inside the output window}."""
+    {'input': spread, 'output': spread, 'fixed': the spread in the output had every
+    photograph been sampled with the mean theta (a window that does not look for the
+    document), 'follow': how far the window's centre follows the document's (the slope of
+    the one on the other across photographs, the mean of rows and columns: 0 for a window
+    that stays put, 1 for one that moves with the document), 'inside': share of documents
+    whose centre falls inside the output window}."""
+    theta = np.asarray(theta, np.float64).reshape(-1, 6)
     corners = np.stack([b.corners() for b in boxes])
-    mapped = np.stack([to_output(t, k, size, size, out_size, out_size)
-                       for t, k in zip(theta, corners)])
+
+    def mapped(thetas):
+        return np.stack([to_output(t, k, size, size, out_size, out_size)
+                         for t, k in zip(thetas, corners)])
     c_in, s_in, a_in = placement(corners, size)
-    c_out, s_out, a_out = placement(mapped, out_size)
+    c_out, s_out, a_out = placement(mapped(theta), out_size)
+    fixed = placement(mapped(np.tile(theta.mean(axis=0), (len(theta), 1))), out_size)
     inside = np.all((c_out >= 0) & (c_out <= 1), axis=1)
+    # The window's centre (output centre, 0 in the grid's coordinates) in the input, as a
+    # share of the side: rows are theta's first line, columns its second.
+    window = np.stack([(theta[:, 5] + 1) / 2, (theta[:, 2] + 1) / 2], axis=1)
+    slopes = [np.cov(window[:, k], c_in[:, k])[0, 1] / np.var(c_in[:, k], ddof=1)
+              for k in range(2)]
     return dict(input=spread(c_in, s_in, a_in), output=spread(c_out, s_out, a_out),
+                fixed=spread(*fixed), follow=float(np.mean(slopes)),
                 inside=float(inside.mean()))
 
 
 def localisation_table(loc, size, out_size):
     lines = ['| where the documents lie | centre spread (RMS) | size (mean +- sd) | '
              'angle sd |', '|---|---:|---:|---:|']
-    for key, name in (('input', f'in the {size}x{size} input'),
-                      ('output', f"in the transformer's {out_size}x{out_size} output")):
+    rows = (('input', f'in the {size}x{size} input'),
+            ('fixed', f"in a {out_size}x{out_size} output sampled with the mean theta"),
+            ('output', f"in the transformer's {out_size}x{out_size} output"))
+    for key, name in rows:
+        if key not in loc:
+            continue
         s = loc[key]
         lines.append(f'| {name} | {100 * s["centre_rms"]:.1f}% of the side | '
                      f'{100 * s["size_mean"]:.1f}% +- {100 * s["size_std"]:.1f}% | '
                      f'{s["angle_std"]:.1f} deg |')
     lines.append(f'\nthe document\'s centre lies inside the transformer\'s window in '
                  f'{100 * loc["inside"]:.1f}% of the held-out photographs')
+    if 'follow' in loc:
+        lines.append(f'the window\'s centre follows {100 * loc["follow"]:.0f}% of the '
+                     f'document centre\'s offset (0% for a window that stays put)')
     return '\n'.join(lines)
 
 
