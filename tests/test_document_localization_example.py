@@ -1,8 +1,8 @@
 """examples/document_localization: run.py runs end to end on a tiny set (40 training and
 12 held-out photographs, 80x80 inputs, 8 iterations per net) and writes its table, results
 and figure; its data hold the generator's classes as labels, in the photographs' order,
-and the held-out photographs are other documents; the ST-CNN starts at the identity (its
-transformer output is the input resampled on the identity grid, against numpy) and passes
+and the held-out photographs are other documents; the ST-CNN starts on a centred window (its
+transformer output is the input resampled on that grid, against numpy) and passes
 the loss's gradient to the localisation net; the geometry behind the localisation table
 agrees with the layer."""
 import importlib.util
@@ -24,6 +24,7 @@ run = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(run)
 
 NETS = ['st_cnn', 'cnn64', 'cnn']
+START_ZOOM = 0.6     # loc_theta's bias: the window starts centred, zoomed by this
 SIZE, N_TRAIN, N_TEST, ITERS = 80, 40, 12, 8
 
 
@@ -40,7 +41,9 @@ def test_the_example_holds_these_nets_and_solvers():
         text = open(os.path.join(EXAMPLE, f'{net}.prototxt')).read()
         for split in ('train', 'test'):
             assert f'source: "{run.DEFAULT_DATA}{split}_lmdb"' in text
-    assert open(os.path.join(EXAMPLE, 'bias_init.txt')).read().split() == '1 0 0 0 1 0'.split()
+    # The window starts centred, zoomed by START_ZOOM (1: the whole photograph).
+    start = [float(v) for v in open(os.path.join(EXAMPLE, 'bias_init.txt')).read().split()]
+    assert start == [START_ZOOM, 0, 0, 0, START_ZOOM, 0]
     # The localisation net's convolutions and loc_ip1 learn at a tenth of the rate;
     # loc_theta and the classifier at the solver's.
     from caffe.proto import caffe_pb2
@@ -161,24 +164,26 @@ def test_the_data_hold_the_generators_classes_in_order(tiny_run):
     assert stamp['seed'] == 2 and stamp['n'] == N_TEST and stamp['photo']['max_angle'] == 30
 
 
-def identity_resample(data, H_out, W_out):
-    """The identity transform's bilinear samples, written out directly: output row s reads
-    the input at row s * H / H_out (pixel m at row m), mixing rows floor and floor + 1 by
-    the fraction; likewise for columns; pixels past the last row or column are zero."""
+def centred_resample(data, H_out, W_out, zoom):
+    """The bilinear samples of the centred window theta = (zoom, 0, 0; 0, zoom, 0), written
+    out directly: in the grid's coordinates (input pixel m at 2m/H - 1, output pixel s at
+    2s/H_out - 1) output row s reads input row (zoom (2s/H_out - 1) + 1) H / 2 -- for the
+    identity, s H / H_out -- mixing rows floor and floor + 1 by the fraction; likewise for
+    columns; pixels outside the input are zero."""
     N, C, H, W = data.shape
-    padded = np.zeros((N, C, H + 1, W + 1))
-    padded[:, :, :H, :W] = data
+    padded = np.zeros((N, C, H + 2, W + 2))          # a zero border on every side
+    padded[:, :, 1:H + 1, 1:W + 1] = data
     out = np.zeros((N, C, H_out, W_out))
     for s in range(H_out):
-        r = s * H / H_out
+        r = (zoom * (2 * s / H_out - 1) + 1) * H / 2
         r0, fr = int(np.floor(r)), r - np.floor(r)
         for t in range(W_out):
-            c = t * W / W_out
+            c = (zoom * (2 * t / W_out - 1) + 1) * W / 2
             c0, fc = int(np.floor(c)), c - np.floor(c)
-            out[:, :, s, t] = ((1 - fr) * (1 - fc) * padded[:, :, r0, c0]
-                               + (1 - fr) * fc * padded[:, :, r0, c0 + 1]
-                               + fr * (1 - fc) * padded[:, :, r0 + 1, c0]
-                               + fr * fc * padded[:, :, r0 + 1, c0 + 1])
+            out[:, :, s, t] = ((1 - fr) * (1 - fc) * padded[:, :, r0 + 1, c0 + 1]
+                               + (1 - fr) * fc * padded[:, :, r0 + 1, c0 + 2]
+                               + fr * (1 - fc) * padded[:, :, r0 + 2, c0 + 1]
+                               + fr * fc * padded[:, :, r0 + 2, c0 + 2])
     return out
 
 
@@ -192,7 +197,7 @@ def build(out, net, phase):
         os.chdir(cwd)
 
 
-def test_st_cnn_starts_at_the_identity(tiny_run):
+def test_st_cnn_starts_on_its_centred_window(tiny_run):
     import caffe
     import caffe.io
     from caffe.proto import caffe_pb2
@@ -207,17 +212,19 @@ def test_st_cnn_starts_at_the_identity(tiny_run):
     np.testing.assert_allclose(net.blobs['data'].data, images / 256, rtol=0, atol=1e-7)
     np.testing.assert_array_equal(net.blobs['label'].data,
                                   [caffe_pb2.Datum.FromString(v).label for _, v in records])
-    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile([1, 0, 0, 0, 1, 0], (batch, 1)))
+    start = [START_ZOOM, 0, 0, 0, START_ZOOM, 0]
+    np.testing.assert_allclose(net.blobs['theta'].data, np.tile(start, (batch, 1)), rtol=1e-7)
     st_out = net.blobs['st_out'].data
     assert st_out.shape == (batch, 1, 64, 64)
-    # 80 -> 64: a real interpolation (row s reads input row 1.25 s), not a copy.
-    np.testing.assert_allclose(st_out, identity_resample(net.blobs['data'].data, 64, 64),
-                               rtol=0, atol=1e-6)
+    # 80 -> 64: a real interpolation, not a copy. (The layer's grid is float32 arithmetic:
+    # with a zoom of 0.6 the sample positions carry ~1e-7 of rounding, ~1e-6 in a value.)
+    np.testing.assert_allclose(st_out, centred_resample(net.blobs['data'].data, 64, 64,
+                                                        START_ZOOM), rtol=0, atol=5e-6)
     # The loss reaches the localisation net through theta.
     net = build(out, 'st_cnn', caffe.TRAIN)
     net.forward()
     net.backward()
-    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile([1, 0, 0, 0, 1, 0], (4, 1)))
+    np.testing.assert_allclose(net.blobs['theta'].data, np.tile(start, (4, 1)), rtol=1e-7)
     assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
     assert np.abs(net.params['loc_theta'][1].diff).sum() > 0
 
