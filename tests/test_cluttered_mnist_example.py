@@ -333,3 +333,26 @@ def test_the_st_cnn_starts_zoomed_in_on_100x100_only(set_name, tiny_set, tmp_pat
     # The window of this start, as train_all measures it: the central 0.7 of the side.
     w = stn_common.window_placement(theta[:1], np.array([16]), np.array([16]), 60, 60, 48, 48)
     assert w['side'][0] == pytest.approx(60 * scale)
+
+
+def test_curves_label_minor_ticks_only_on_short_log_axes():
+    """A loss falling over three decades gets labels at the powers of ten only (its minor
+    labels overlapped in a figure); an error from 80% to 5% keeps its minor labels."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    iters = np.arange(0, 1000, 10)
+    train = [{"NumIters": int(i), "loss": float(v)}
+             for i, v in zip(iters, np.geomspace(2, 1e-3, len(iters)))]
+    test = [{'NumIters': int(i), 'accuracy': a} for i, a in ((100, 0.2), (500, 0.8), (990, 0.95))]
+    fig, (ax_loss, ax_err) = plt.subplots(1, 2)
+    stn_common.plot_curves(ax_loss, ax_err, {'net': (train, test)})
+    fig.canvas.draw()
+
+    def labels(ax):
+        return [t.get_text() for t in ax.yaxis.get_minorticklabels()
+                if t.get_text() and ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert labels(ax_loss) == []
+    assert {'0.1', '0.01'} <= {t.get_text() for t in ax_loss.get_yticklabels()}
+    assert {'20', '50'} <= set(labels(ax_err))
+    plt.close(fig)

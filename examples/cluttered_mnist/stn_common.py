@@ -267,11 +267,11 @@ def full_theta(theta, transform_type='affine'):
 
 
 def plot_curves(ax_loss, ax_err, curves, loss_label='training loss',
-                error_label='test error (%)', minor_loss_labels=True):
+                error_label='test error (%)'):
     """Training loss and test error (from test accuracy) against the iteration, one line per
     run, on log axes: curves maps a run's name to parse_log's (train rows, test rows).
-    minor_loss_labels=False leaves the loss axis's minor ticks unlabelled (for losses
-    spanning several decades)."""
+    An axis spanning more than two decades labels its powers of ten only (the labels of
+    its minor ticks would overlap)."""
     from matplotlib.ticker import FormatStrFormatter
     for name, (train_rows, test_rows) in curves.items():
         if train_rows:
@@ -288,7 +288,8 @@ def plot_curves(ax_loss, ax_err, curves, loss_label='training loss',
     for ax in (ax_loss, ax_err):
         ax.set_yscale('log')
         ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
-        if ax is ax_err or minor_loss_labels:
+        low, high = ax.get_ylim()
+        if high <= 100 * low:
             ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
         ax.grid(True, which='both', alpha=0.3)
         if ax.get_lines():
@@ -326,7 +327,7 @@ def figure(path, examples, curves, transform_type='affine', title=''):
     bottom = grid[4, :].subgridspec(1, 2, wspace=0.2)
     ax_loss = fig.add_subplot(bottom[0])
     ax_err = fig.add_subplot(bottom[1])
-    plot_curves(ax_loss, ax_err, curves, minor_loss_labels=False)
+    plot_curves(ax_loss, ax_err, curves)
     if title:
         fig.suptitle(title)
     fig.subplots_adjust(left=0.06, right=0.98, top=0.93, bottom=0.06, wspace=0.1, hspace=0.3)

@@ -396,7 +396,7 @@ def figure(path, result, boxes, classes, curves, title=''):
     common.plot_curves(ax_loss, ax_err, curves)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.03, right=0.98, top=0.94, bottom=0.06, wspace=0.08, hspace=0.3)
+    fig.subplots_adjust(left=0.03, right=0.98, top=0.92, bottom=0.06, wspace=0.08, hspace=0.3)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=80)
     plt.close(fig)
