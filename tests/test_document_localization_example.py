@@ -26,6 +26,7 @@ spec.loader.exec_module(run)
 NETS = ['st_cnn', 'cnn64', 'cnn']
 START_ZOOM = 0.6     # loc_theta's bias: the window starts centred, zoomed by this
 SIZE, N_TRAIN, N_TEST, ITERS = 80, 40, 12, 8
+NET_SEED = 5        # --net-seed: every solver of the run gets it as random_seed
 
 
 def test_the_example_holds_these_nets_and_solvers():
@@ -72,7 +73,7 @@ def tiny_run(tmp_path_factory):
         [sys.executable, os.path.join(EXAMPLE, 'run.py'), '--train', str(N_TRAIN),
          '--test', str(N_TEST), '--size', str(SIZE), '--photo-size', '96', '120',
          '--iters', str(ITERS), '--batch', '4', '--workers', '1', '--data', str(data),
-         '--out', str(out), '--quiet'],
+         '--out', str(out), '--quiet', '--net-seed', str(NET_SEED)],
         capture_output=True, text=True, timeout=300, cwd=str(root), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout, data, out
@@ -112,6 +113,8 @@ def test_run_writes_its_table_results_and_figure(tiny_run):
     assert f'st_cnn_warmup_iter_{ITERS // 4}.solverstate' in (out / 'st_cnn.log').read_text()
     assert f'| in the {SIZE}x{SIZE} input |' in table
     assert "| in the transformer's 64x64 output |" in table
+    for name in ('st_cnn_warmup', *NETS):
+        assert f'random_seed: {NET_SEED}\n' in (out / f'{name}_solver.prototxt').read_text()
 
 
 def test_the_data_hold_the_generators_classes_in_order(tiny_run):
