@@ -342,7 +342,7 @@ def test_curves_label_minor_ticks_only_on_short_log_axes():
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     iters = np.arange(0, 1000, 10)
-    train = [{"NumIters": int(i), "loss": float(v)}
+    train = [{'NumIters': int(i), 'loss': float(v)}
              for i, v in zip(iters, np.geomspace(2, 1e-3, len(iters)))]
     test = [{'NumIters': int(i), 'accuracy': a} for i, a in ((100, 0.2), (500, 0.8), (990, 0.95))]
     fig, (ax_loss, ax_err) = plt.subplots(1, 2)

@@ -215,19 +215,19 @@ def test_st_cnn_starts_on_its_centred_window(tiny_run):
     np.testing.assert_allclose(net.blobs['data'].data, images / 256, rtol=0, atol=1e-7)
     np.testing.assert_array_equal(net.blobs['label'].data,
                                   [caffe_pb2.Datum.FromString(v).label for _, v in records])
-    start = [START_ZOOM, 0, 0, 0, START_ZOOM, 0]
-    np.testing.assert_allclose(net.blobs['theta'].data, np.tile(start, (batch, 1)), rtol=1e-7)
+    zoom = float(np.float32(START_ZOOM))      # the bias as the float32 blob holds it
+    start = [zoom, 0, 0, 0, zoom, 0]
+    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile(start, (batch, 1)))
     st_out = net.blobs['st_out'].data
     assert st_out.shape == (batch, 1, 64, 64)
-    # 80 -> 64: a real interpolation, not a copy. (The layer's grid is float32 arithmetic:
-    # with a zoom of 0.6 the sample positions carry ~1e-7 of rounding, ~1e-6 in a value.)
-    np.testing.assert_allclose(st_out, centred_resample(net.blobs['data'].data, 64, 64,
-                                                        START_ZOOM), rtol=0, atol=5e-6)
+    # 80 -> 64: a real interpolation, not a copy.
+    np.testing.assert_allclose(st_out, centred_resample(net.blobs['data'].data, 64, 64, zoom),
+                               rtol=0, atol=1e-6)
     # The loss reaches the localisation net through theta.
     net = build(out, 'st_cnn', caffe.TRAIN)
     net.forward()
     net.backward()
-    np.testing.assert_allclose(net.blobs['theta'].data, np.tile(start, (4, 1)), rtol=1e-7)
+    np.testing.assert_array_equal(net.blobs['theta'].data, np.tile(start, (4, 1)))
     assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
     assert np.abs(net.params['loc_theta'][1].diff).sum() > 0
 

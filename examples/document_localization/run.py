@@ -155,17 +155,18 @@ def read_boxes(data, split):
 
 # ---- training and testing ---------------------------------------------------------------
 
-def write_run(net, data, out, iters, n_test, batch, net_seed=1):
+def write_run(net, data, out, iters, n_test, batch, net_seed=None):
     """out/<net>.prototxt and out/<net>_solver.prototxt: the committed files with this
     run's data folder, batch sizes, iterations (the learning rate drops at 2/3 and 8/9;
-    9 tests on the whole test set during training) and random_seed (the weights'
-    initialisation and dropout). Returns the solver's path."""
+    9 tests on the whole test set during training) and, unless net_seed is None, that
+    random_seed (the weights' initialisation and dropout). Returns the solver's path."""
     test_batch = min(TEST_BATCH, n_test)
+    seed = {} if net_seed is None else {'random_seed': net_seed}
     solver_path, _ = common.write_run_files(
         net, data, out, example_dir=HERE, default_data=DEFAULT_DATA, max_iter=iters,
         stepvalue=[max(iters * 2 // 3, 1), max(iters * 8 // 9, 1)],
         test_interval=max(iters // 9, 1), test_iter=-(-n_test // test_batch),
-        display=max(1, min(50, iters // 20)), random_seed=net_seed)
+        display=max(1, min(50, iters // 20)), **seed)
     path = os.path.join(out, f'{net}.prototxt')
     text = open(path).read()
     text = text.replace('batch_size: 32', f'batch_size: {batch}')
@@ -423,8 +424,8 @@ def main(argv=None):
     parser.add_argument('--batch', type=int, default=32, help='training batch size')
     parser.add_argument('--seed', type=int, default=1, help='seed of the training data '
                         '(the held-out data use seed + 1)')
-    parser.add_argument('--net-seed', type=int, default=1, help="the solvers' random_seed: "
-                        'the initial weights and dropout (the committed solvers: 1)')
+    parser.add_argument('--net-seed', type=int, help="the solvers' random_seed: the initial "
+                        "weights and dropout (default: the committed solvers')")
     parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
     parser.add_argument('--workers', type=int, help='processes making the data')
     parser.add_argument('--data', default=os.path.join(ROOT, DEFAULT_DATA))
