@@ -186,10 +186,9 @@ def test_tool_reports_bad_parameters_in_one_line(tmp_path):
     assert not (tmp_path / 'x').exists()
 
 
-def test_tool_writes_a_large_set_in_chunks_with_the_same_images(tmp_path, monkeypatch):
-    """make() generates and writes CHUNK images at a time (bounded memory for 300,000
-    canvases of 100x100); the chunks continue one generator, so the set is the one a single
-    batch gives, numbered and listed without a gap or a repeat at the chunk borders."""
+def tool_in_chunks_of_5(tmp_path, monkeypatch):
+    """tools/mnist_cluttered.py as a module, writing 5 images at a time, and a small MNIST
+    written to tmp_path/mnist."""
     sys.path.insert(0, os.path.dirname(TOOL))
     try:
         import mnist_cluttered as tool
@@ -198,8 +197,46 @@ def test_tool_writes_a_large_set_in_chunks_with_the_same_images(tmp_path, monkey
     data = small_set(n_train=30, n_test=10)
     write_set(tmp_path / 'mnist', data)
     monkeypatch.setattr(tool, 'CHUNK', 5)
+    return tool, data
+
+
+def test_tool_writes_a_large_set_in_chunks_with_the_same_images(tmp_path, monkeypatch):
+    """make() generates and writes CHUNK images at a time (bounded memory for 300,000
+    canvases of 100x100); the chunks continue one generator, so the set is the one a single
+    batch gives, numbered and listed without a gap or a repeat at the chunk borders."""
+    tool, data = tool_in_chunks_of_5(tmp_path, monkeypatch)
     params = dict(megapatch_w=36, num_dist=2, dist_w=8, border=0)
     out = tmp_path / 'set'
     tool.make(str(out), params, 23, 10, seed=4, mnist_dir=str(tmp_path / 'mnist'), quiet=True,
               check=False, log=lambda *a: None)
     assert_set_is_generated(out, data, params, 23, 10, seed=4)
+
+
+def test_an_interrupted_remake_is_not_taken_for_a_whole_set(tmp_path, monkeypatch):
+    """The set's record (params.json) goes before a set is written over and comes back only
+    once it is whole: a remake with other parameters that stops half-way leaves a folder
+    that a later run with the first parameters makes again instead of keeping."""
+    tool, data = tool_in_chunks_of_5(tmp_path, monkeypatch)
+    first = dict(megapatch_w=36, num_dist=2, dist_w=8, border=0)
+    out = tmp_path / 'set'
+    kw = dict(mnist_dir=str(tmp_path / 'mnist'), quiet=True, check=False, seed=4)
+    tool.make(str(out), first, 12, 6, log=lambda *a: None, **kw)
+    real_write = tool.write_split
+    written = []
+
+    def write_then_fail(*args, **kwargs):
+        if written:
+            raise KeyboardInterrupt('stopped')
+        written.append(1)
+        return real_write(*args, **kwargs)
+    monkeypatch.setattr(tool, 'write_split', write_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        tool.make(str(out), dict(first, num_dist=3), 12, 6, log=lambda *a: None, **kw)
+    assert not (out / 'params.json').exists()
+    monkeypatch.setattr(tool, 'write_split', real_write)
+    said = []
+    tool.make(str(out), first, 12, 6, log=said.append, **kw)
+    assert not any('already holds' in line for line in said)
+    assert_set_is_generated(out, data, first, 12, 6, seed=4)
+    tool.make(str(out), first, 12, 6, log=said.append, **kw)
+    assert 'already holds' in said[-1]

