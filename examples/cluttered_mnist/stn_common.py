@@ -219,6 +219,15 @@ def evaluate(net_path, weights, n_test, batch=100, outputs=('ip2',), keep=16, co
     return correct / n_test, kept
 
 
+def markdown_table(columns, rows):
+    """A Markdown table: columns are (title, align) pairs, align 'l' (left) or 'r' (right,
+    for numbers); rows are lists of cell strings, one per column."""
+    lines = ['| ' + ' | '.join(title for title, _ in columns) + ' |',
+             '|' + '|'.join('---:' if align == 'r' else '---' for _, align in columns) + '|']
+    lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
+    return '\n'.join(lines)
+
+
 def window_placement(theta, digit_rows, digit_cols, H, W, H_out, W_out, digit=28,
                      transform_type='affine'):
     """Where an ST net's sampling windows lie against the digits (top-left pixel

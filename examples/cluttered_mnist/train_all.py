@@ -163,30 +163,25 @@ def set_figure(set_name, out):
 
 
 def table(rows):
-    lines = ['| set | net | test error | training time | iterations | ms / iteration | threads '
-             '| load average (start, end) |',
-             '|-----|-----|-----------:|--------------:|-----------:|---------------:|--------:'
-             '|------:|']
-    for r in rows:
-        load = ', '.join(f'{x:.1f}' for x in r['load']) if r.get('load') else ''
-        lines.append(f'| {r["set"]} | {r["net"]} | {r["error"]:.2f}% | '
-                     f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
-                     f'{1000 * r["seconds"] / r["iterations"]:.0f} | {r["threads"]} | {load} |')
-    return '\n'.join(lines)
+    columns = [('set', 'l'), ('net', 'l'), ('test error', 'r'), ('training time', 'r'),
+               ('iterations', 'r'), ('ms / iteration', 'r'), ('threads', 'r'),
+               ('load average (start, end)', 'r')]
+    return common.markdown_table(columns, [
+        [r['set'], r['net'], f'{r["error"]:.2f}%', f'{r["seconds"] / 60:.1f} min',
+         str(r['iterations']), f'{1000 * r["seconds"] / r["iterations"]:.0f}',
+         str(r['threads']), ', '.join(f'{x:.1f}' for x in r.get('load') or ())]
+        for r in rows])
 
 
 def placement_table(rows):
     """Where the ST nets' windows lie (medians over the test images; see placement)."""
-    lines = ['| set | net | window centre to digit centre (px) | canvas centre to digit '
-             'centre (px) | window side (px) | digit side in the output (px) |',
-             '|-----|-----|---:|---:|---:|---:|']
-    for r in rows:
-        p = r.get('placement')
-        if p:
-            lines.append(f'| {r["set"]} | {r["net"]} | {p["centre_error"]:.1f} | '
-                         f'{p["canvas_error"]:.1f} | {p["side"]:.1f} | '
-                         f'{p["digit_in_output"]:.1f} |')
-    return '\n'.join(lines)
+    columns = [('set', 'l'), ('net', 'l'), ('window centre to digit centre (px)', 'r'),
+               ('canvas centre to digit centre (px)', 'r'), ('window side (px)', 'r'),
+               ('digit side in the output (px)', 'r')]
+    return common.markdown_table(columns, [
+        [r['set'], r['net']] + [f'{r["placement"][k]:.1f}' for k in
+                                ('centre_error', 'canvas_error', 'side', 'digit_in_output')]
+        for r in rows if r.get('placement')])
 
 
 def save_rows(results_path, rows):

@@ -254,15 +254,13 @@ def describe(row):
 
 
 def table(rows):
-    lines = ['| net | input of the classifier | test accuracy | test error | training time '
-             '| iterations | ms / iteration |',
-             '|-----|-----|---:|---:|---:|---:|---:|']
-    for r in rows:
-        lines.append(f'| {r["net"]} | {describe(r)} | '
-                     f'{100 * r["accuracy"]:.2f}% | {100 * (1 - r["accuracy"]):.2f}% | '
-                     f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
-                     f'{1000 * r["seconds"] / r["iterations"]:.0f} |')
-    return '\n'.join(lines)
+    columns = [('net', 'l'), ('input of the classifier', 'l'), ('test accuracy', 'r'),
+               ('test error', 'r'), ('training time', 'r'), ('iterations', 'r'),
+               ('ms / iteration', 'r')]
+    return common.markdown_table(columns, [
+        [r['net'], describe(r), f'{100 * r["accuracy"]:.2f}%', f'{100 * (1 - r["accuracy"]):.2f}%',
+         f'{r["seconds"] / 60:.1f} min', str(r['iterations']),
+         f'{1000 * r["seconds"] / r["iterations"]:.0f}'] for r in rows])
 
 
 # ---- where the documents lie ------------------------------------------------------------
@@ -330,18 +328,15 @@ def localisation(boxes, theta, size, out_size):
 
 
 def localisation_table(loc, size, out_size):
-    lines = ['| where the documents lie | centre spread (RMS) | size (mean +- sd) | '
-             'angle sd |', '|---|---:|---:|---:|']
-    rows = (('input', f'in the {size}x{size} input'),
-            ('fixed', f"in a {out_size}x{out_size} output sampled with the mean theta"),
-            ('output', f"in the transformer's {out_size}x{out_size} output"))
-    for key, name in rows:
-        if key not in loc:
-            continue
-        s = loc[key]
-        lines.append(f'| {name} | {100 * s["centre_rms"]:.1f}% of the side | '
-                     f'{100 * s["size_mean"]:.1f}% +- {100 * s["size_std"]:.1f}% | '
-                     f'{s["angle_std"]:.1f} deg |')
+    columns = [('where the documents lie', 'l'), ('centre spread (RMS)', 'r'),
+               ('size (mean +- sd)', 'r'), ('angle sd', 'r')]
+    names = (('input', f'in the {size}x{size} input'),
+             ('fixed', f"in a {out_size}x{out_size} output sampled with the mean theta"),
+             ('output', f"in the transformer's {out_size}x{out_size} output"))
+    lines = [common.markdown_table(columns, [
+        [name, f'{100 * loc[key]["centre_rms"]:.1f}% of the side',
+         f'{100 * loc[key]["size_mean"]:.1f}% +- {100 * loc[key]["size_std"]:.1f}%',
+         f'{loc[key]["angle_std"]:.1f} deg'] for key, name in names if key in loc])]
     lines.append(f'\nthe document\'s centre lies inside the transformer\'s window in '
                  f'{100 * loc["inside"]:.1f}% of the held-out photographs')
     if 'follow' in loc:

@@ -107,15 +107,13 @@ def run_net(net, iters, data_dir, out, n_test, batch, threads, quiet):
 
 
 def table(rows):
-    lines = ['| net | per-digit test error | per-digit accuracy | whole-sequence accuracy '
-             '| training time | iterations | ms / iteration |',
-             '|-----|---:|---:|---:|---:|---:|---:|']
-    for r in rows:
-        lines.append(f'| {r["net"]} | {100 * (1 - r["digit_accuracy"]):.2f}% | '
-                     f'{100 * r["digit_accuracy"]:.2f}% | {100 * r["sequence_accuracy"]:.2f}% | '
-                     f'{r["seconds"] / 60:.1f} min | {r["iterations"]} | '
-                     f'{1000 * r["seconds"] / r["iterations"]:.0f} |')
-    return '\n'.join(lines)
+    columns = [('net', 'l'), ('per-digit test error', 'r'), ('per-digit accuracy', 'r'),
+               ('whole-sequence accuracy', 'r'), ('training time', 'r'), ('iterations', 'r'),
+               ('ms / iteration', 'r')]
+    return common.markdown_table(columns, [
+        [r['net'], f'{100 * (1 - r["digit_accuracy"]):.2f}%', f'{100 * r["digit_accuracy"]:.2f}%',
+         f'{100 * r["sequence_accuracy"]:.2f}%', f'{r["seconds"] / 60:.1f} min',
+         str(r['iterations']), f'{1000 * r["seconds"] / r["iterations"]:.0f}'] for r in rows])
 
 
 COLOURS = ('#ff3030', '#30d030', '#3090ff')
