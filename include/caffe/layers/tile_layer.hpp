@@ -1,5 +1,7 @@
 // Tile: repeats the bottom tile_param.tiles times along tile_param.axis (default 1): the
 // top's axis is tiles times longer and holds the blocks from that axis on, one after another.
+// Its passes serve Repeat too (repeat_layer.hpp), which lays the copies out on an axis of
+// their own.
 #pragma once
 
 #include "caffe/kernels/copy_ops.hpp"
@@ -31,9 +33,10 @@ class TileLayer : public Layer<Dtype> {
                   const vector<Blob<Dtype>*>& bottom) {
     if (!propagate_down[0]) return;
     Side::for_n(bottom[0]->count(), kernels::TileBackward<Dtype>{
-        Side::diff(top[0]), Side::mutable_diff(bottom[0]), tiles_, inner_});
+        Side::diff(top[0]), Side::mutable_diff(bottom[0]), tiles_, inner_}, tiles_);
   }
 
+  // The top holds each block of inner_ values tiles_ times.
   int64_t tiles_ = 1, inner_ = 1;
 };
 
