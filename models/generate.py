@@ -264,9 +264,11 @@ def g_conv(n, name, bottom, num, kernel, relu_name, **kw):
     return n[relu_name]
 
 
-def inception(n, key, bottom):
+def inception(n, key, bottom, sizes=None):
+    """Inception module `key` (GoogLeNet's names) with its sizes from sizes (default
+    INCEPTION): 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5 and pool projection outputs."""
     p = f'inception_{key}/'
-    c1, r3, c3, r5, c5, proj = INCEPTION[key]
+    c1, r3, c3, r5, c5, proj = (sizes or INCEPTION)[key]
     a = g_conv(n, p + '1x1', bottom, c1, 1, p + 'relu_1x1')
     b = g_conv(n, p + '3x3_reduce', bottom, r3, 1, p + 'relu_3x3_reduce')
     b = g_conv(n, p + '3x3', b, c3, 3, p + 'relu_3x3', pad=1)
@@ -400,21 +402,6 @@ def doc_placeholder(tops):
     return n
 
 
-def doc_inception(n, key, bottom):
-    """An inception module of DOC_INCEPTION's sizes, named like GoogLeNet's."""
-    p = f'inception_{key}/'
-    c1, r3, c3, r5, c5, proj = DOC_INCEPTION[key]
-    a = g_conv(n, p + '1x1', bottom, c1, 1, p + 'relu_1x1')
-    b = g_conv(n, p + '3x3_reduce', bottom, r3, 1, p + 'relu_3x3_reduce')
-    b = g_conv(n, p + '3x3', b, c3, 3, p + 'relu_3x3', pad=1)
-    c = g_conv(n, p + '5x5_reduce', bottom, r5, 1, p + 'relu_5x5_reduce')
-    c = g_conv(n, p + '5x5', c, c5, 5, p + 'relu_5x5', pad=2)
-    n[p + 'pool'] = L.Pooling(bottom, pool=MAX, kernel_size=3, stride=1, pad=1)
-    d = g_conv(n, p + 'pool_proj', n[p + 'pool'], proj, 1, p + 'relu_pool_proj')
-    n[p + 'output'] = L.Concat(a, b, c, d)
-    return n[p + 'output']
-
-
 def doc_trunk(n):
     """The CPU-sized GoogLeNet: a 5x5/2 convolution, 3x3/2 max pooling, 1x1 and 3x3
     convolutions, 3x3/2 max pooling (64 -> 8 x 8), inception 3a and 3b, 3x3/2 max pooling
@@ -426,9 +413,11 @@ def doc_trunk(n):
     top = g_conv(n, 'conv2/3x3_reduce', n['pool1/3x3_s2'], 24, 1, 'conv2/relu_3x3_reduce')
     top = g_conv(n, 'conv2/3x3', top, 48, 3, 'conv2/relu_3x3', pad=1)
     n['pool2/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
-    top = doc_inception(n, '3b', doc_inception(n, '3a', n['pool2/3x3_s2']))
+    top = inception(n, '3a', n['pool2/3x3_s2'], DOC_INCEPTION)
+    top = inception(n, '3b', top, DOC_INCEPTION)
     n['pool3/3x3_s2'] = L.Pooling(top, pool=MAX, kernel_size=3, stride=2)
-    top = doc_inception(n, '4b', doc_inception(n, '4a', n['pool3/3x3_s2']))
+    top = inception(n, '4a', n['pool3/3x3_s2'], DOC_INCEPTION)
+    top = inception(n, '4b', top, DOC_INCEPTION)
     n['fc5'] = L.InnerProduct(top, num_output=256, param=lr_mults(True),
                               weight_filler=filler('xavier'),
                               bias_filler=filler('constant', value=0.1))
