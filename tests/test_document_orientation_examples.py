@@ -194,11 +194,38 @@ def test_orientation_run_measures_its_snapshot(runs):
                   stdout, re.M)
     assert float(m.group(1)) == pytest.approx(np.median(errors), abs=0.006)
     assert m.group(2) == f'{100 * np.mean(errors < 5):.1f}'
+    check_groups(result['summary']['groups'], errors, runs['root'] / 'data', stdout)
     # It made the data: both splits, photographs then crops.
     assert set(result['data_seconds']) == {'test photographs', 'test crops',
                                           'train photographs', 'train crops'}
     for step in result['data_seconds']:
         assert re.search(rf'^{step}: \d+ s$', stdout, re.M)
+
+
+def check_groups(groups, errors, data, stdout):
+    """The summary's medians per page shape and per class against the errors grouped here
+    by the held-out annotation each crop was cut from (labels.h5's `annotation` indexes
+    the rows of test/annotations.csv); the printed line gives the same."""
+    import h5py
+    rows = [line.split(',') for line in (data / 'test' / 'annotations.csv').read_text().splitlines()
+            if line and not line.startswith('image,')]
+    with h5py.File(data / 'test_crops' / 'labels.h5', 'r') as f:
+        picked = [rows[int(a)] for a in f['annotation'][...]]
+    shape = np.array(['landscape' if float(r[4]) > float(r[5]) else 'portrait' for r in picked])
+    cls = np.array([r[1] for r in picked])
+    expected = {}
+    for keys in (shape, cls):
+        for name in set(keys):
+            expected[name] = (np.median(errors[keys == name]), int((keys == name).sum()))
+    assert set(groups) == set(expected)
+    line = next(l for l in stdout.splitlines() if l.startswith('median error by page shape'))
+    for name, (median, n) in expected.items():
+        assert groups[name]['median'] == pytest.approx(median, abs=1e-3)
+        assert groups[name]['n'] == n
+        assert f'{name} {groups[name]["median"]:.2f} ({n})' in line
+    # the photographs were made with the examples' share of landscape pages
+    made = json.loads((data / 'test' / 'made_with.json').read_text())
+    assert made['landscape'] == common.LANDSCAPE
 
 
 def test_rotation_run_measures_its_snapshot_beside_the_orientation_row(runs):

@@ -132,7 +132,7 @@ def upright_view(photo, box, out_w, out_h):
 def test_annotation_frames_the_page(monkeypatch, index):
     """The page drawn into the photograph, straightened with the annotation alone, is
     the page that was drawn (top up): its bars and square are where they should be."""
-    monkeypatch.setattr(documents, 'document_image', lambda rng, cls: arrow_page())
+    monkeypatch.setattr(documents, 'document_image', lambda rng, cls, landscape: arrow_page())
     photo, boxes, _ = documents.make_photo(7, index, noise=(0, 0), blur=(0, 0), light=0)
     assert len(boxes) == 1
     box = boxes[0]
@@ -196,3 +196,42 @@ def test_make_documents_tool(tmp_path):
                           str(tmp_path / 'x'), '-n', '0'], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode != 0 and '-n must be at least 1' in bad.stderr
+
+
+@pytest.mark.parametrize('kind', sorted(pages.LAYOUTS))
+def test_pages_of_every_kind_come_landscape_or_portrait_on_request(kind):
+    for seed in range(3):
+        wide = np.asarray(pages.render_page(kind, np.random.default_rng(seed), landscape=True))
+        tall = np.asarray(pages.render_page(kind, np.random.default_rng(seed), landscape=False))
+        assert wide.shape[0] / wide.shape[1] == pytest.approx(0.707, abs=0.01)
+        assert min(abs(tall.shape[0] / tall.shape[1] - r) for r in (1.414, 1.294)) < 0.01
+        # a landscape page is laid out, not left blank: ink in its top fifth and overall
+        ink = wide.mean(axis=2) < 128
+        assert 0.002 < ink.mean() < 0.3 and ink[:wide.shape[0] // 5].mean() > 0.001
+
+
+def test_landscape_fraction_sets_the_share_of_landscape_pages():
+    def shares(fraction, n=40):
+        boxes = [documents.make_photo(3, i, classes=('letter', 'invoice', 'form'), size=(200, 240),
+                                      landscape_fraction=fraction)[1][0] for i in range(n)]
+        return np.mean([b.width > b.height for b in boxes])
+    assert shares(0.0) == 0 and shares(1.0) == 1
+    assert 0.2 < shares(0.5) < 0.8
+    # by default only tables are landscape: letters, invoices and forms never
+    assert shares(None) == 0
+    with pytest.raises(ValueError, match='landscape_fraction=1.5'):
+        documents.generate('unused', 1, landscape_fraction=1.5)
+
+
+def test_make_documents_tool_takes_a_landscape_fraction(tmp_path):
+    tool = os.path.join(ROOT, 'tools', 'make_documents.py')
+    out = subprocess.run([sys.executable, tool, str(tmp_path / 'set'), '-n', '2', '--seed', '4',
+                          '--classes', 'letter', '--landscape-fraction', '1', '--quiet',
+                          '--workers', '1'], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    rows = A.read_csv(str(tmp_path / 'set' / 'annotations.csv'))
+    assert len(rows) == 2 and all(r.width > r.height for r in rows)
+    bad = subprocess.run([sys.executable, tool, str(tmp_path / 'x'), '-n', '1',
+                          '--landscape-fraction', '1.5'], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 1 and 'landscape_fraction=1.5 must lie in [0, 1]' in bad.stderr

@@ -2,7 +2,7 @@
 """Synthetic photographs of documents with their oriented boxes (no download needed):
 
     tools/make_documents.py OUT [-n 2000] [--seed 0] [--classes letter invoice table form scan]
-        [--max-angle 180] [--workers N]
+        [--max-angle 180] [--scan-fraction 0.04] [--landscape-fraction F] [--workers N]
 
 writes OUT/doc_00000.jpg ..., OUT/annotations.csv (image,class,cx,cy,width,height,
 angle_degrees: one line per document, see docs/documents.md) and OUT/classes.txt (class
@@ -37,6 +37,8 @@ def main(argv=None):
                         help='documents turn by up to +-this many degrees')
     parser.add_argument('--scan-fraction', type=float, default=documents.DEFAULTS['scan_fraction'],
                         help="share of scikit-image's scans among the documents")
+    parser.add_argument('--landscape-fraction', type=float,
+                        help='share of landscape pages (default: only tables, one in three)')
     parser.add_argument('--workers', type=int, help='processes (default: every core)')
     parser.add_argument('--quiet', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
@@ -46,8 +48,9 @@ def main(argv=None):
     try:
         rows = documents.generate(args.out, args.n, seed=args.seed, classes=args.classes,
                                   workers=args.workers, quiet=args.quiet,
-                                  max_angle=args.max_angle, scan_fraction=args.scan_fraction)
-    except documents.DatasetError as e:
+                                  max_angle=args.max_angle, scan_fraction=args.scan_fraction,
+                                  landscape_fraction=args.landscape_fraction)
+    except (documents.DatasetError, ValueError) as e:
         print(f'make_documents.py: {e}', file=sys.stderr)
         return 1
     print(f'wrote {len(rows)} document(s) to {os.path.join(args.out, "annotations.csv")} '

@@ -42,7 +42,8 @@ def main(argv=None):
     args = common.parse_args(parser, argv)
     start = time.time()
     data_times = common.make_data(args.train_docs, args.test_docs, args.samples,
-                                  workers=args.workers, quiet=args.quiet, data=args.data)
+                                  workers=args.workers, quiet=args.quiet, data=args.data,
+                                  landscape=args.landscape)
     for step, seconds in data_times.items():
         print(f'{step}: {seconds:.0f} s')
     run = common.train_run(MODEL, args)

@@ -57,7 +57,8 @@ def main(argv=None):
     start = time.time()
     if args.with_affine:
         shared = ['--train-docs', str(args.train_docs), '--test-docs', str(args.test_docs),
-                  '--samples', str(args.samples), '--data', args.data, '--out', args.affine_out] + \
+                  '--samples', str(args.samples), '--landscape', str(args.landscape),
+                  '--data', args.data, '--out', args.affine_out] + \
             (['--iters', str(args.iters)] if args.iters else []) + \
             (['--threads', str(args.threads)] if args.threads else []) + \
             (['--workers', str(args.workers)] if args.workers else []) + \
@@ -65,7 +66,7 @@ def main(argv=None):
         orientation = common._load(os.path.join(ORIENTATION, 'run.py'), 'orientation_run')
         orientation.main(shared)
     common.make_data(args.train_docs, args.test_docs, args.samples, workers=args.workers,
-                     quiet=args.quiet, data=args.data)
+                     quiet=args.quiet, data=args.data, landscape=args.landscape)
     run = common.train_run(MODEL, args)
     summary, fig = common.evaluate(
         MODEL, args, run, 'beta_pred', angles=lambda beta: 180.0 * beta[:, 0],

@@ -47,6 +47,8 @@ DEFAULTS = dict(
     blur=(0.0, 1.0),        # Gaussian blur radius, pixels
     light=0.35,             # strength of the brightness gradient
     quality=(70, 95),       # JPEG quality
+    landscape_fraction=None,  # share of landscape pages (every kind but scans); None: only
+                              # tables, one in three (pages.ASPECTS)
 )
 
 
@@ -99,8 +101,9 @@ def background(rng, W, H, plain_fraction):
     return Image.fromarray(arr)
 
 
-def document_image(rng, cls):
-    """(PIL RGB page, class) for a class name."""
+def document_image(rng, cls, landscape_fraction=None):
+    """The PIL RGB page of a class name; a synthetic page is landscape with probability
+    landscape_fraction (None: pages.ASPECTS decides)."""
     if cls == 'scan':
         img = skimage_image(SCANS[int(rng.integers(len(SCANS)))])
         # scanned grey pages, a little warmer or cooler
@@ -108,7 +111,8 @@ def document_image(rng, cls):
         arr = np.clip(np.asarray(img, np.float32) * tint, 0, 255).astype(np.uint8)
         from PIL import Image
         return Image.fromarray(arr)
-    return pages.render_page(cls, rng)
+    landscape = None if landscape_fraction is None else bool(rng.random() < landscape_fraction)
+    return pages.render_page(cls, rng, landscape=landscape)
 
 
 def place(rng, W, H, page_w, page_h, max_angle, fill):
@@ -196,7 +200,7 @@ def make_photo(seed, index, classes=CLASSES, **params):
         cls = 'scan'
     else:
         cls = synthetic[int(rng.integers(len(synthetic)))]
-    page = document_image(rng, cls)
+    page = document_image(rng, cls, p['landscape_fraction'])
     angle, scale, cx, cy = place(rng, W, H, page.width, page.height, p['max_angle'], p['fill'])
     box = annotations.Annotation('', cls, cx, cy, page.width * scale, page.height * scale, angle)
     photo = warp_into(photo, page, box, rng)
@@ -222,6 +226,9 @@ def generate(out_dir, n, seed=0, classes=CLASSES, workers=None, quiet=False, **p
     bad = set(params) - set(DEFAULTS)
     if bad:
         raise TypeError(f'unknown parameters {sorted(bad)}; known: {sorted(DEFAULTS)}')
+    share = params.get('landscape_fraction')
+    if share is not None and not 0 <= share <= 1:
+        raise ValueError(f'landscape_fraction={share} must lie in [0, 1] (or be None)')
     os.makedirs(out_dir, exist_ok=True)
     pages.families()  # fails early, with the packages to install, when no font is found
     import skimage.data  # noqa: F401  (imported once here, not in every worker)

@@ -455,16 +455,24 @@ def form(p):
 
 LAYOUTS = {'letter': letter, 'invoice': invoice, 'table': table_page, 'form': form}
 # Page height / width: A4, US letter, and (tables only, sometimes) A4 landscape.
+LANDSCAPE = 0.707                  # A4 on its side
 ASPECTS = {'letter': (1.414, 1.294), 'invoice': (1.414, 1.294), 'form': (1.414, 1.294),
-           'table': (1.414, 1.294, 0.707)}
+           'table': (1.414, 1.294, LANDSCAPE)}
 
 
-def render_page(kind, rng, width=None):
+def render_page(kind, rng, width=None, landscape=None):
     """An upright page of the given kind (KINDS) as a PIL RGB image, drawn from `rng`
-    (a numpy Generator). `width` defaults to 600-720 pixels."""
+    (a numpy Generator). `width` defaults to 600-720 pixels. landscape: None draws the
+    page's shape from ASPECTS (only tables are ever landscape); True or False asks for A4
+    landscape, or for one of the kind's portrait shapes."""
     if kind not in LAYOUTS:
         raise ValueError(f'unknown page kind {kind!r}; expected one of {", ".join(KINDS)}')
-    aspect = float(rng.choice(ASPECTS[kind]))
+    if landscape is None:
+        aspect = float(rng.choice(ASPECTS[kind]))
+    elif landscape:
+        aspect = LANDSCAPE
+    else:
+        aspect = float(rng.choice([a for a in ASPECTS[kind] if a > 1]))
     width = width or int(rng.integers(600, 720))
     if aspect < 1:   # landscape: keep the text size of a portrait page
         width = int(width / aspect * 0.8)
