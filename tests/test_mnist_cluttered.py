@@ -184,6 +184,12 @@ def test_tool_reports_bad_parameters_in_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith('mnist_cluttered: border=2')
     assert not (tmp_path / 'x').exists()
+    # counts are checked on the command line, before anything is read or written
+    for flag, value in (('--train', '-5'), ('--test', 'ten')):
+        result = run_tool(str(tmp_path / 'x'), flag, value)
+        assert result.returncode == 2
+        assert f"argument {flag}: '{value}' is not a whole number >= 0" in result.stderr
+        assert not (tmp_path / 'x').exists()
 
 
 def tool_in_chunks_of_5(tmp_path, monkeypatch):

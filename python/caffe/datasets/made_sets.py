@@ -43,6 +43,17 @@ def finish(out, record):
     os.replace(meta + '.tmp', meta)
 
 
+def count(text):
+    """argparse type: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number >= 0')
+    return value
+
+
 def parser(doc, presets, default_preset, noun, overrides):
     """The tools' common command line: OUT, --preset, one option per overridable parameter
     (overrides: (name, help) pairs, name as in the presets), --train/--test counts of
@@ -51,8 +62,8 @@ def parser(doc, presets, default_preset, noun, overrides):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('out')
     p.add_argument('--preset', choices=sorted(presets), default=default_preset)
-    p.add_argument('--train', type=int, default=60000, help=f'training {noun}')
-    p.add_argument('--test', type=int, default=10000, help=f'test {noun}')
+    p.add_argument('--train', type=count, default=60000, help=f'training {noun}')
+    p.add_argument('--test', type=count, default=10000, help=f'test {noun}')
     for name, text in overrides:
         p.add_argument('--' + name.replace('_', '-'), type=int, help=text)
     p.add_argument('--seed', type=int, default=1)
