@@ -28,13 +28,13 @@ import stn_common as common  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--train', type=int, default=50000, help='training images')
-    parser.add_argument('--test', type=int, default=5000, help='test images')
-    parser.add_argument('--iters', type=int, default=4000,
+    parser.add_argument('--train', type=common.positive, default=50000, help='training images')
+    parser.add_argument('--test', type=common.positive, default=5000, help='test images')
+    parser.add_argument('--iters', type=common.positive, default=4000,
                         help='training iterations, the warm-up included')
-    parser.add_argument('--batch', type=int, default=64, help='training batch size')
+    parser.add_argument('--batch', type=common.positive, default=64, help='training batch size')
     parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--threads', type=common.positive, help='OMP_NUM_THREADS for training')
     parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
     parser.add_argument('--no-check', action='store_true',
                         help='accept an MNIST folder that is not the full set')

@@ -51,6 +51,18 @@ mnist_cluttered = _load_script(os.path.join(ROOT, 'tools', 'mnist_cluttered.py')
 parse_log = _load_script(os.path.join(ROOT, 'tools', 'extra', 'parse_log.py'), 'parse_log')
 
 
+def positive(text):
+    """argparse type: a whole number above 0 (counts, iterations, threads)."""
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number above 0')
+    return value
+
+
 def rel(path):
     """path relative to the repository root (the nets' paths are), with a final / kept."""
     out = os.path.relpath(os.path.abspath(path), ROOT)

@@ -202,8 +202,9 @@ def main(argv=None):
     parser.add_argument('--sets', nargs='+', choices=sorted(SETS), default=list(SETS))
     parser.add_argument('--nets', nargs='+', choices=common.NETS,
                         help='only these nets (default: each set\'s list)')
-    parser.add_argument('--iters', type=int, help='iterations for every net (default: ITERS)')
-    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--iters', type=common.positive,
+                        help='iterations for every net (default: ITERS)')
+    parser.add_argument('--threads', type=common.positive, help='OMP_NUM_THREADS for training')
     parser.add_argument('--mnist-dir', help='folder with the MNIST IDX files')
     parser.add_argument('--out', default=os.path.join(common.HERE, 'output', 'full'))
     parser.add_argument('--quiet', action='store_true', help='no progress bars')

@@ -407,28 +407,26 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--nets', nargs='+', choices=NETS, default=list(NETS))
-    parser.add_argument('--train', type=int, default=N_TRAIN, help='training photographs')
-    parser.add_argument('--test', type=int, default=1000, help='held-out photographs')
-    parser.add_argument('--size', type=int, default=128, help='side of the net input, pixels')
-    parser.add_argument('--photo-size', type=int, nargs=2, default=PHOTO['size'],
+    parser.add_argument('--train', type=common.positive, default=N_TRAIN, help='training photographs')
+    parser.add_argument('--test', type=common.positive, default=1000, help='held-out photographs')
+    parser.add_argument('--size', type=common.positive, default=128, help='side of the net input, pixels')
+    parser.add_argument('--photo-size', type=common.positive, nargs=2, default=PHOTO['size'],
                         metavar=('MIN', 'MAX'), help="the photographs' longer side, pixels")
     parser.add_argument('--max-angle', type=float, default=PHOTO['max_angle'],
                         help='documents turn by up to +-this many degrees')
-    parser.add_argument('--iters', type=int, help='training iterations of every net (default: '
+    parser.add_argument('--iters', type=common.positive, help='training iterations of every net (default: '
                         + ', '.join(f'{k} {v}' for k, v in ITERS.items()) + ')')
-    parser.add_argument('--batch', type=int, default=32, help='training batch size')
+    parser.add_argument('--batch', type=common.positive, default=32, help='training batch size')
     parser.add_argument('--seed', type=int, default=1, help='seed of the training data '
                         '(the held-out data use seed + 1)')
     parser.add_argument('--net-seed', type=int, help="the solvers' random_seed: the initial "
                         "weights and dropout (default: the committed solvers')")
-    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS for training')
-    parser.add_argument('--workers', type=int, help='processes making the data')
+    parser.add_argument('--threads', type=common.positive, help='OMP_NUM_THREADS for training')
+    parser.add_argument('--workers', type=common.positive, help='processes making the data')
     parser.add_argument('--data', default=os.path.join(ROOT, DEFAULT_DATA))
     parser.add_argument('--out', default=os.path.join(HERE, 'output'))
     parser.add_argument('--quiet', action='store_true', help='no progress bars')
     args = parser.parse_args(argv)
-    if args.test < 1 or args.train < 1 or (args.iters is not None and args.iters < 1):
-        parser.error('--train, --test and --iters must be at least 1')
     start = time.time()
     photo = dict(PHOTO, size=tuple(args.photo_size), max_angle=args.max_angle)
     for step, seconds in make_data(args.data, args.train, args.test, args.size, args.seed,

@@ -41,17 +41,7 @@ stn_common = _load(os.path.join(ROOT, 'examples', 'cluttered_mnist', 'stn_common
                    'stn_common')
 parse_log = stn_common.parse_log
 rel = stn_common.rel
-
-
-def positive(text):
-    """argparse type: a whole number above 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number above 0')
-    return value
+positive = stn_common.positive
 
 
 def add_arguments(parser, out):
