@@ -40,7 +40,8 @@ TRAIN_IMAGES = {'stn60': 1000000, 'deepmind100': 300000}
 # training on the other (87 ms an iteration), about 31 minutes on both; the CNN costs
 # about 1.2x (60x60) an ST-CNN iteration, the 30x30 rotation and similarity nets half of
 # one. On deepmind100 the ST-CNN took 137 ms an iteration on one core, 83 on two (48,000
-# iterations in 66.5 minutes: 2.03% error, against 2.49% after 24,000), the CNN (100x100)
+# iterations in 66.5 minutes: 2.03% error, against 2.49% after 24,000 and 2.06% after
+# 72,000), the CNN (100x100)
 # about three times that.
 ITERS = {'stn60': {'cnn': 9000, 'st_cnn': 38000, 'st_rotation': 6000,
                    'st_similarity': 9000},
