@@ -225,7 +225,8 @@ def check_groups(groups, errors, data, stdout):
         assert f'{name} {groups[name]["median"]:.2f} ({n})' in line
     # the photographs were made with the examples' share of landscape pages
     made = json.loads((data / 'test' / 'made_with.json').read_text())
-    assert made['landscape'] == common.LANDSCAPE
+    assert made.get('landscape') == common.LANDSCAPE
+    assert made['docs'] == 2
 
 
 def test_rotation_run_measures_its_snapshot_beside_the_orientation_row(runs):
@@ -301,3 +302,34 @@ def test_bad_options_are_named(tmp_path, args, message):
         result = run_script(script, args + ['--out', 'out'], tmp_path)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert not (tmp_path / 'out').exists()
+
+
+def test_an_interrupted_remake_of_the_photographs_is_made_again(tmp_path, monkeypatch):
+    """A remake with other settings that stops halfway leaves no record behind: going back
+    to the first settings makes the photographs (and so their crops) again instead of
+    taking the half-written folder, whose annotations.csv is gone, for the old set."""
+    data = str(tmp_path / 'data')
+    tiny = dict(train_docs=1, test_docs=1, samples=1, test_samples=1, workers=1, quiet=True,
+                data=data)
+    first = common.make_data(**tiny)
+    assert set(first) == {'test photographs', 'test crops', 'train photographs', 'train crops'}
+    assert common.make_data(**tiny) == {}                # made once
+    real = common.documents.generate
+
+    def stops_halfway(out_dir, n, **kwargs):
+        with open(os.path.join(out_dir, 'doc_00000.jpg'), 'wb') as f:
+            f.write(b'half a photograph')
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.documents, 'generate', stops_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        common.make_data(landscape=0.5, **tiny)
+    assert not os.path.exists(os.path.join(data, 'test', 'made_with.json'))
+    monkeypatch.setattr(common.documents, 'generate', real)
+    again = common.make_data(**tiny)
+    # the same photographs again (the generator is deterministic), so their crops stand
+    assert set(again) == {'test photographs'}
+    rows = common.annotations.read_csv(os.path.join(data, 'test', 'annotations.csv'))
+    assert len(rows) == 1
+    with open(os.path.join(data, 'test', rows[0].image), 'rb') as f:
+        assert f.read(2) == b'\xff\xd8'                   # a JPEG again

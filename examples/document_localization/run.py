@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'cluttered_mnist'))
 os.environ['CAFFE_EXAMPLE_SCRIPT'] = '1'   # stn_common: quiet pycaffe
 import stn_common as common  # noqa: E402
 
-from caffe.datasets import annotations, documents  # noqa: E402
+from caffe.datasets import annotations, documents, made_sets  # noqa: E402
 
 ROOT = common.ROOT
 NETS = ('st_cnn', 'cnn64', 'cnn')
@@ -97,13 +97,13 @@ def make_split(data, split, n, seed, size, photo, workers=None, quiet=False):
     boxes_csv = os.path.join(data, f'{split}_boxes.csv')
     stamp = dict(n=n, seed=seed, size=size, photo={k: list(v) if isinstance(v, tuple) else v
                                                    for k, v in photo.items()})
-    if _stamp(data, split) == stamp and os.path.isdir(lmdb) and os.path.isfile(boxes_csv):
+    record = f'{split}_made_with.json'
+    if made_sets.holds(data, stamp, needed=(f'{split}_lmdb', f'{split}_boxes.csv'), name=record):
         return 0.0
     start = time.time()
-    for path in (lmdb, boxes_csv, os.path.join(data, f'{split}_made_with.json')):
+    made_sets.start(data, record)
+    for path in (lmdb, boxes_csv, photos):
         _remove(path)
-    if os.path.isdir(photos):
-        _remove(photos)
     rows = documents.generate(photos, n, seed=seed, workers=workers, quiet=quiet, **photo)
     classes = annotations.read_classes(os.path.join(photos, 'classes.txt'))
     boxes = []
@@ -114,8 +114,7 @@ def make_split(data, split, n, seed, size, photo, workers=None, quiet=False):
             db.put(b'%08d' % i, caffe.io.array_to_datum(grey[None], classes.index(row.cls)))
             boxes.append(box_in_input(row, *place))
     annotations.write_csv(boxes_csv, boxes)
-    with open(os.path.join(data, f'{split}_made_with.json'), 'w') as f:
-        json.dump(stamp, f)
+    made_sets.finish(data, stamp, record)
     return time.time() - start
 
 
@@ -128,14 +127,6 @@ def make_data(data, n_train, n_test, size=128, seed=1, photo=PHOTO, workers=None
         if seconds:
             times[f'{split} data'] = seconds
     return times
-
-
-def _stamp(data, split):
-    try:
-        with open(os.path.join(data, f'{split}_made_with.json')) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def _remove(path):

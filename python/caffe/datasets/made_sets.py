@@ -1,10 +1,12 @@
-"""What the generated-set tools (tools/mnist_cluttered.py, tools/mnist_sequence.py) share:
-the record of how a folder's set was made, and their command line.
+"""What the generated-set tools (tools/mnist_cluttered.py, tools/mnist_sequence.py) and the
+document examples share: the record of how a folder's set was made, and the tools'
+command line.
 
-A tool writes the set's files, then OUT/params.json last: the parameters, sizes and seed
-that made it. `holds(out, record)` is true only when that record matches and both list
-files are there, so a set is made once and a half-made one is never taken for whole:
-`start(out)` removes the record before anything is written.
+A maker writes the set's files, then the record last (OUT/params.json unless named
+otherwise): the parameters, sizes and seed that made it. `holds(out, record)` is true only
+when that record matches and the set's files are there, so a set is made once and a
+half-made one is never taken for whole: `start(out)` removes the record before anything
+is written.
 """
 import argparse
 import json
@@ -12,12 +14,16 @@ import os
 import sys
 
 
-def holds(out, record):
-    """True when out already holds the set record describes (params.json equal to it and
-    the train and test list files present)."""
-    meta = os.path.join(out, 'params.json')
-    if not os.path.isfile(meta) or not all(
-            os.path.isfile(os.path.join(out, f'{s}.txt')) for s in ('train', 'test')):
+RECORD = 'params.json'
+LISTS = ('train.txt', 'test.txt')
+
+
+def holds(out, record, needed=LISTS, name=RECORD):
+    """True when out already holds the set record describes: its record file `name` equal
+    to it and every path in `needed` (relative to out; default the train and test list
+    files) present."""
+    meta = os.path.join(out, name)
+    if not os.path.isfile(meta) or not all(os.path.exists(os.path.join(out, f)) for f in needed):
         return False
     try:
         with open(meta) as f:
@@ -26,18 +32,18 @@ def holds(out, record):
         return False
 
 
-def start(out):
+def start(out, name=RECORD):
     """Makes out and removes its record: until finish() writes the new one, the folder
     holds no set that holds() accepts."""
     os.makedirs(out, exist_ok=True)
-    meta = os.path.join(out, 'params.json')
+    meta = os.path.join(out, name)
     if os.path.isfile(meta):
         os.remove(meta)
 
 
-def finish(out, record):
+def finish(out, record, name=RECORD):
     """Writes the record (under a temporary name, then renamed) once the set is whole."""
-    meta = os.path.join(out, 'params.json')
+    meta = os.path.join(out, name)
     with open(meta + '.tmp', 'w') as f:
         json.dump(record, f, indent=1)
     os.replace(meta + '.tmp', meta)
