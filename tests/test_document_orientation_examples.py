@@ -306,8 +306,8 @@ def test_bad_options_are_named(tmp_path, args, message):
 
 def test_an_interrupted_remake_of_the_photographs_is_made_again(tmp_path, monkeypatch):
     """A remake with other settings that stops halfway leaves no record behind: going back
-    to the first settings makes the photographs (and so their crops) again instead of
-    taking the half-written folder, whose annotations.csv is gone, for the old set."""
+    to the first settings makes the photographs again instead of taking the half-written
+    folder, whose annotations.csv is gone, for the old set."""
     data = str(tmp_path / 'data')
     tiny = dict(train_docs=1, test_docs=1, samples=1, test_samples=1, workers=1, quiet=True,
                 data=data)
