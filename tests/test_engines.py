@@ -59,7 +59,10 @@ def train(engine, tmp_path, iters=200):
                                'weight_decay: 0.0005\nlr_policy: "fixed"\nmax_iter: 1000\n'
                                'display: 0\nsnapshot: 0\nrandom_seed: 7\n')
         solver = caffe.get_solver(str(solver_path))
-        engines = {name: layer.cpu_engine.split(':')[0]
+        # 'DNNL', 'CAFFE', or 'declined' for a layer left on the portable pass because
+        # oneDNN offered only a slower non-JIT kernel (pooling without AVX-512).
+        engines = {name: 'declined' if layer.cpu_engine.startswith('CAFFE (oneDNN offers')
+                   else layer.cpu_engine.split(':')[0]
                    for name, layer in solver.net.layer_dict.items()}
         rng = np.random.RandomState(3)
         losses = []
@@ -78,7 +81,8 @@ def test_training_matches_across_engines(tmp_path):
     fast, fast_engines = train('DNNL', tmp_path)
     plain, plain_engines = train('CAFFE', tmp_path)
     for name in ('conv1', 'conv2', 'pool1', 'norm1'):
-        assert fast_engines[name] == 'DNNL', (name, fast_engines[name])
+        assert fast_engines[name] in (('DNNL', 'declined') if name == 'pool1' else ('DNNL',)), \
+            (name, fast_engines[name])
         assert plain_engines[name] == 'CAFFE', (name, plain_engines[name])
     # Same seed, same weights, same first batch: the first losses agree to float rounding.
     assert abs(fast[0] - plain[0]) < 1e-4 * max(1.0, abs(plain[0]))

@@ -40,11 +40,17 @@ class DnnlConvolution {
   void BackwardWeights(const float* x, const float* dy, float* dw, float* db);
   // The implementation oneDNN picked for the forward pass, e.g. "jit:avx512_core".
   std::string implementation() const;
+  // True when the layer's portable backward pass is the faster one for this shape: a
+  // first layer (fewer than 8 input channels per group) for which oneDNN has only its
+  // GEMM-based backward-weights kernel (machines without AVX-512). The layer then runs
+  // forward here and backward (data and weights) on its own im2col + GEMM pass.
+  bool portable_backward() const { return portable_backward_; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string where_;
+  bool portable_backward_ = false;
 };
 
 }  // namespace caffe

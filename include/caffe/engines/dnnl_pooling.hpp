@@ -1,8 +1,8 @@
 // oneDNN engine for 2-D max and average pooling in float, forward and backward, on
 // Caffe's plain N x C x H x W arrays (oneDNN's AVX-512 pooling runs on that layout
-// directly, so nothing is staged). PoolingLayer uses it when its engine resolves to DNNL
-// and the layer does not output the argmax mask (a second top in Caffe's own index
-// format), keeping its portable pass otherwise. Max pooling's backward pass reads the
+// directly, so nothing is staged). PoolingLayer uses it when its engine resolves to DNNL,
+// the layer does not output the argmax mask (a second top in Caffe's own index format)
+// and oneDNN has a JIT kernel for the shape, keeping its portable pass otherwise. Max pooling's backward pass reads the
 // winners' positions that the forward pass left in the engine's workspace.
 #pragma once
 
@@ -24,8 +24,11 @@ class DnnlPooling {
   ~DnnlPooling();
   // Returns false when oneDNN cannot reproduce Caffe's result for this shape (average
   // pooling whose last window reaches past the padding: Caffe's divisor counts the
-  // padding but not that overhang) or has only reference code for it.
+  // padding but not that overhang) or has no JIT kernel for it (see declined()).
   bool Prepare(const DnnlPoolShape& shape);
+  // After a Prepare that returned false because oneDNN offered only a slower, non-JIT
+  // implementation: that implementation's name ("simple_nchw:any"); else empty.
+  const std::string& declined() const { return declined_; }
   void Forward(const float* x, float* y);
   // dx = the gradient of the last Forward's windows: overwrites dx.
   void Backward(const float* dy, float* dx);
@@ -35,6 +38,7 @@ class DnnlPooling {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string where_;
+  std::string declined_;
 };
 
 }  // namespace caffe

@@ -69,8 +69,11 @@ struct BottomRow {
 };
 
 // Top row r (plane * pooled_h + ph): max over each window; mask = the winner's index
-// h * W + w within its plane (the first one on ties), or -1 (and top = 0) for a window with
-// no pixel in the image. One call per output row: the row's window bounds are computed once.
+// h * W + w within its plane (the first one in row-major order on ties), or -1 (and top =
+// 0) for a window with no pixel in the image. One call per output row: the row's window
+// bounds are computed once. The 2x2 windows of stride 2 that lie wholly in the image (most
+// nets' pooling) take a straight path of four comparisons, which visits the pixels in the
+// same order and so picks the same winner.
 template <typename Dtype>
 struct MaxPoolForward {
   const Dtype* bottom;
@@ -85,17 +88,38 @@ struct MaxPoolForward {
     const Dtype* x = bottom + plane * g.height * g.width;
     Dtype* y = top + r * g.pooled_w;
     Dtype* m = mask + r * g.pooled_w;
-    for (int pw = 0; pw < g.pooled_w; ++pw) {
+    int pw = 0;
+    if (g.kernel_h == 2 && g.kernel_w == 2 && g.stride_w == 2 && g.pad_w == 0 && he - hs == 2) {
+      const int inside = g.width / 2 < g.pooled_w ? g.width / 2 : g.pooled_w;
+      const int row0 = hs * g.width;
+      const Dtype* a = x + row0;
+      const Dtype* b = a + g.width;
+      for (; pw < inside; ++pw) {
+        const int w = 2 * pw;
+        int best = row0 + w;
+        Dtype v = a[w];
+        if (a[w + 1] > v) { v = a[w + 1]; best = row0 + w + 1; }
+        if (b[w] > v) { v = b[w]; best = row0 + g.width + w; }
+        if (b[w + 1] > v) { v = b[w + 1]; best = row0 + g.width + w + 1; }
+        y[pw] = v;
+        m[pw] = static_cast<Dtype>(best);
+      }
+    }
+    for (; pw < g.pooled_w; ++pw) {
       int ws, we;
       pool_window(pw, g.kernel_w, g.pad_w, g.stride_w, g.width, &ws, &we);
       int best = -1;
       Dtype best_val = 0;
+      if (ws < we && hs < he) {
+        best = hs * g.width + ws;
+        best_val = x[best];
+      }
       for (int h = hs; h < he; ++h) {
+        const Dtype* row = x + h * g.width;
         for (int w = ws; w < we; ++w) {
-          const int idx = h * g.width + w;
-          if (best < 0 || x[idx] > best_val) {
-            best = idx;
-            best_val = x[idx];
+          if (row[w] > best_val) {
+            best = h * g.width + w;
+            best_val = row[w];
           }
         }
       }

@@ -111,6 +111,7 @@ class PoolingLayer : public Layer<Dtype> {
   bool global_pooling_ = false;
   bool use_dnnl_ = false;              // the engine resolved to DNNL at set-up
   std::unique_ptr<DnnlPooling> dnnl_;  // prepared for the current shape, or null
+  std::string dnnl_declined_;          // what oneDNN offered instead, when it was declined
   PoolGeometry geom_{};
   // Argmax (or STOCHASTIC's choice) indices stored as Dtype (exact below 2^24 pixels per
   // plane for float).

@@ -30,7 +30,11 @@ namespace {
 // Measured on this project's benchmark shapes (AVX-512, 2 threads): 1->32 channels 60x60
 // backward data 27 ms blocked vs 3.7 ms plain, backward weights 3.6 blocked vs 9.5 plain;
 // 32->32 at 28x28 9/11/13 ms blocked vs 16/20/27 plain; 20->50 at 12x12 2.0/2.0/2.9
-// blocked vs 1.6/1.9/1.7 plain.
+// blocked vs 1.6/1.9/1.7 plain. Without AVX-512 (AVX2, blocks of 8) oneDNN has no blocked
+// backward-weights kernel for a first layer and falls back on GEMM, slower than the
+// portable pass: 1->32 channels 48x48, batch 64, 2 threads, backward 12.9 ms on oneDNN
+// against 8.0 ms portable; such a layer runs its backward pass portably
+// (portable_backward()).
 enum class Layout { kBlocked, kPlain, kPlainSource };
 
 bool fills_blocks(int channels) { return channels % 16 == 0 || channels >= 64; }
@@ -154,12 +158,26 @@ bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
   }
   // oneDNN's reference kernels are far slower than the portable im2col + GEMM pass.
   if (std::string(impl->fwd_pd->impl_info_str()).rfind("ref", 0) == 0) return false;
+  portable_backward_ = false;
+  if (impl->plan.backward_weights == Layout::kPlainSource) {
+    const bool ok = prepare_or_decline(where_, "convolution's backward pass", [&] {
+      impl->make_backward_weights();
+      return std::string(impl->bwd_wei_pd->impl_info_str()).find("gemm") == std::string::npos;
+    });
+    if (!ok) {
+      portable_backward_ = true;
+      impl->bwd_wei_pd.reset();
+      impl->bwd_wei = convolution_backward_weights();
+    }
+  }
   impl_ = std::move(impl);
   return true;
 }
 
 std::string DnnlConvolution::implementation() const {
-  return impl_ ? impl_->fwd_pd->impl_info_str() : std::string("none");
+  if (!impl_) return "none";
+  const std::string forward = impl_->fwd_pd->impl_info_str();
+  return portable_backward_ ? forward + " (backward: CAFFE)" : forward;
 }
 
 void DnnlConvolution::Forward(const float* x, const float* w, const float* b, float* y) {

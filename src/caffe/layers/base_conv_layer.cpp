@@ -256,7 +256,7 @@ template <>
 bool BaseConvolutionLayer<float>::BackwardDnnl(const vector<Blob<float>*>& top,
                                                const vector<bool>& propagate_down,
                                                const vector<Blob<float>*>& bottom) {
-  if (!dnnl_) return false;
+  if (!dnnl_ || (!reverse_dimensions() && dnnl_->portable_backward())) return false;
   const float* w = blobs_[0]->cpu_data();
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);

@@ -110,14 +110,20 @@ void PoolingLayer<Dtype>::Reshape(const vector<Blob<Dtype>*>& bottom,
     s.pad[1] = g.pad_w;
     s.max = is_max();
     if (!dnnl_) dnnl_.reset(new DnnlPooling(this->where()));
-    if (!dnnl_->Prepare(s)) dnnl_.reset();
+    if (dnnl_->Prepare(s)) {
+      dnnl_declined_.clear();
+    } else {
+      dnnl_declined_ = dnnl_->declined();
+      dnnl_.reset();
+    }
   }
 #endif
 }
 
 template <typename Dtype>
 std::string PoolingLayer<Dtype>::cpu_engine() const {
-  return dnnl_ ? "DNNL:" + dnnl_->implementation() : "CAFFE";
+  if (dnnl_) return "DNNL:" + dnnl_->implementation();
+  return dnnl_declined_.empty() ? "CAFFE" : "CAFFE (oneDNN offers only " + dnnl_declined_ + ")";
 }
 
 // oneDNN computes in float only; double nets never prepare it (dnnl_ stays null).
