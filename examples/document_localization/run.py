@@ -103,7 +103,7 @@ def make_split(data, split, n, seed, size, photo, workers=None, quiet=False):
     start = time.time()
     made_sets.start(data, record)
     for path in (lmdb, boxes_csv, photos):
-        _remove(path)
+        made_sets.remove(path)
     rows = documents.generate(photos, n, seed=seed, workers=workers, quiet=quiet, **photo)
     classes = annotations.read_classes(os.path.join(photos, 'classes.txt'))
     boxes = []
@@ -127,14 +127,6 @@ def make_data(data, n_train, n_test, size=128, seed=1, photo=PHOTO, workers=None
         if seconds:
             times[f'{split} data'] = seconds
     return times
-
-
-def _remove(path):
-    import shutil
-    if os.path.isdir(path):
-        shutil.rmtree(path)
-    elif os.path.exists(path):
-        os.remove(path)
 
 
 def read_boxes(data, split):

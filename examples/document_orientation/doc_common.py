@@ -100,18 +100,12 @@ def make_data(train_docs=2000, test_docs=200, samples=25, test_samples=5, size=6
         stamp = dict(stamp, samples=k, size=size)
         if not made_sets.holds(out, stamp, needed=('labels.h5', 'info.json'), name=STAMP):
             start = time.time()
-            _remove(out)
+            made_sets.remove(out)
             crops.write(os.path.join(photos, 'annotations.csv'), out, seed=s + 10, workers=workers,
                         quiet=quiet, size=size, samples=k)
             made_sets.finish(out, stamp, STAMP)
             times[f'{split} crops'] = time.time() - start
     return times
-
-
-def _remove(folder):
-    import shutil
-    if os.path.exists(folder):
-        shutil.rmtree(folder)
 
 
 def solver_fields(iters=None):

@@ -11,6 +11,7 @@ is written.
 import argparse
 import json
 import os
+import shutil
 import sys
 
 
@@ -47,6 +48,15 @@ def finish(out, record, name=RECORD):
     with open(meta + '.tmp', 'w') as f:
         json.dump(record, f, indent=1)
     os.replace(meta + '.tmp', meta)
+
+
+def remove(path):
+    """Removes a stale part of a set being made again: a folder with what it holds, or a
+    file; nothing when path does not exist."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.remove(path)
 
 
 def count(text):
