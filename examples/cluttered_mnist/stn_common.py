@@ -291,9 +291,17 @@ def plot_curves(ax_loss, ax_err, curves, loss_label='training loss',
                 error_label='test error (%)'):
     """Training loss and test error (from test accuracy) against the iteration, one line per
     run, on log axes: curves maps a run's name to parse_log's (train rows, test rows).
-    An axis spanning more than two decades labels its powers of ten only (the labels of
-    its minor ticks would overlap)."""
-    from matplotlib.ticker import FormatStrFormatter
+    An axis spanning more than two decades labels its powers of ten only; a narrower one
+    also labels 2 and 5 times them (labels at every minor tick would overlap)."""
+    import math
+    from matplotlib.ticker import FormatStrFormatter, FuncFormatter
+
+    def two_and_five(value, _):
+        if value <= 0:
+            return ''
+        mantissa = value / 10 ** math.floor(math.log10(value) + 1e-9)
+        return f'{value:g}' if round(mantissa, 6) in (2.0, 5.0) else ''
+
     for name, (train_rows, test_rows) in curves.items():
         if train_rows:
             ax_loss.plot([r['NumIters'] for r in train_rows], [r['loss'] for r in train_rows],
@@ -311,7 +319,7 @@ def plot_curves(ax_loss, ax_err, curves, loss_label='training loss',
         ax.yaxis.set_major_formatter(FormatStrFormatter('%g'))
         low, high = ax.get_ylim()
         if high <= 100 * low:
-            ax.yaxis.set_minor_formatter(FormatStrFormatter('%g'))
+            ax.yaxis.set_minor_formatter(FuncFormatter(two_and_five))
         ax.grid(True, which='both', alpha=0.3)
         if ax.get_lines():
             ax.legend(fontsize=8)
