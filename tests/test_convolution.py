@@ -152,6 +152,49 @@ def test_engine_field_forces_the_portable_pass():
         caffe.set_cpu_engine('DEFAULT')
 
 
+def net_on(engine, text, x):
+    caffe.set_cpu_engine(engine)
+    try:
+        return layer_net(text, {'x': x}, dtype=np.float32)
+    finally:
+        caffe.set_cpu_engine('DEFAULT')
+
+
+def gradients(net, params, dy):
+    for p, value in zip(net.params['layer'], params):
+        p.data[...] = value
+        p.diff[...] = 0
+    net.forward()
+    net.blobs['out'].diff[...] = dy
+    net.backward()
+    return [net.blobs['x'].diff.copy()] + [p.diff.copy() for p in net.params['layer']]
+
+
+@pytest.mark.parametrize('in_c,layer_type', [(1, 'Convolution'), (3, 'Convolution'),
+                                             (16, 'Convolution'), (1, 'Deconvolution')])
+def test_a_backward_pass_said_to_run_portably_does(in_c, layer_type):
+    # A first convolution whose oneDNN backward-weights kernel would be GEMM-based runs its
+    # backward pass on the portable code and says so in cpu_engine: its gradients are then
+    # the CAFFE engine's bit for bit. Otherwise they come from oneDNN (equal to rounding).
+    rng = np.random.RandomState(2)
+    x = rng.randn(4, in_c, 20, 20).astype(np.float32)
+    text = conv_text(8, extra='kernel_size: 5').replace('"Convolution"', f'"{layer_type}"')
+    fast, plain = net_on('DNNL', text, x), net_on('CAFFE', text, x)
+    params = [p.data.copy() for p in plain.params['layer']]
+    dy = rng.randn(*plain.blobs['out'].data.shape).astype(np.float32)
+    got, want = gradients(fast, params, dy), gradients(plain, params, dy)
+    engine = fast.layer_dict['layer'].cpu_engine
+    assert engine.startswith('DNNL:') and plain.layer_dict['layer'].cpu_engine == 'CAFFE'
+    portable = engine.endswith(' (backward: CAFFE)')
+    if in_c >= 8 or layer_type == 'Deconvolution':
+        assert not portable, engine
+    for a, b in zip(got, want):
+        if portable:
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4 * float(np.abs(b).max()))
+
+
 def test_unknown_engine_name_raises():
     with pytest.raises(caffe.ParseError, match='unknown CPU engine'):
         caffe.set_cpu_engine('MKL')

@@ -175,9 +175,7 @@ bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
 }
 
 std::string DnnlConvolution::implementation() const {
-  if (!impl_) return "none";
-  const std::string forward = impl_->fwd_pd->impl_info_str();
-  return portable_backward_ ? forward + " (backward: CAFFE)" : forward;
+  return impl_ ? impl_->fwd_pd->impl_info_str() : std::string("none");
 }
 
 void DnnlConvolution::Forward(const float* x, const float* w, const float* b, float* y) {

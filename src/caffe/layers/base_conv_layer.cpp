@@ -206,7 +206,9 @@ void BaseConvolutionLayer<Dtype>::prepare_dnnl() {
 
 template <typename Dtype>
 std::string BaseConvolutionLayer<Dtype>::cpu_engine() const {
-  return dnnl_ ? "DNNL:" + dnnl_->implementation() : "CAFFE";
+  if (!dnnl_) return "CAFFE";
+  const bool portable_backward = !reverse_dimensions() && dnnl_->portable_backward();
+  return "DNNL:" + dnnl_->implementation() + (portable_backward ? " (backward: CAFFE)" : "");
 }
 
 template <typename Dtype>
