@@ -160,3 +160,14 @@ def check_float_matches_double(layer_text, bottoms, tops=('out',), engine=None, 
         layer = f32.layer_dict['layer']
         assert layer.cpu_engine.startswith('DNNL'), layer.cpu_engine
     return f32
+
+
+def engine_kind(cpu_engine):
+    """A layer's cpu_engine string as 'DNNL', 'CAFFE', or 'declined': the portable pass
+    because oneDNN offered only a non-JIT kernel, slower than it (pooling without
+    AVX-512; the string names the offer, which must not be a JIT kernel)."""
+    declined = 'CAFFE (oneDNN offers only '
+    if cpu_engine.startswith(declined):
+        assert not cpu_engine[len(declined):].startswith('jit'), cpu_engine
+        return 'declined'
+    return cpu_engine.split(':')[0]

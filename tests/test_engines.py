@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import caffe
+from caffe_test_utils import engine_kind
 from conftest import ROOT, require_tool
 
 NET = """name: "engines"
@@ -59,10 +60,7 @@ def train(engine, tmp_path, iters=200):
                                'weight_decay: 0.0005\nlr_policy: "fixed"\nmax_iter: 1000\n'
                                'display: 0\nsnapshot: 0\nrandom_seed: 7\n')
         solver = caffe.get_solver(str(solver_path))
-        # 'DNNL', 'CAFFE', or 'declined' for a layer left on the portable pass because
-        # oneDNN offered only a slower non-JIT kernel (pooling without AVX-512).
-        engines = {name: 'declined' if layer.cpu_engine.startswith('CAFFE (oneDNN offers')
-                   else layer.cpu_engine.split(':')[0]
+        engines = {name: engine_kind(layer.cpu_engine)
                    for name, layer in solver.net.layer_dict.items()}
         rng = np.random.RandomState(3)
         losses = []

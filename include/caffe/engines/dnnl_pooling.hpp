@@ -2,8 +2,9 @@
 // Caffe's plain N x C x H x W arrays (oneDNN's AVX-512 pooling runs on that layout
 // directly, so nothing is staged). PoolingLayer uses it when its engine resolves to DNNL,
 // the layer does not output the argmax mask (a second top in Caffe's own index format)
-// and oneDNN has a JIT kernel for the shape, keeping its portable pass otherwise. Max pooling's backward pass reads the
-// winners' positions that the forward pass left in the engine's workspace.
+// and oneDNN has a JIT kernel for the shape, keeping its portable pass otherwise. Max
+// pooling's backward pass reads the winners' positions that the forward pass left in the
+// engine's workspace.
 #pragma once
 
 #include <memory>

@@ -218,6 +218,11 @@ class BaseConvolutionLayer : public Layer<Dtype> {
                     const vector<Blob<Dtype>*>& bottom);
   // Creates or updates dnnl_ for the current shape when the engine is DNNL.
   void prepare_dnnl();
+  // Convolution's backward pass on the portable code although forward runs on oneDNN
+  // (DnnlConvolution::portable_backward; Deconvolution's passes are swapped: never).
+  bool dnnl_backward_is_portable() const {
+    return dnnl_ && !reverse_dimensions() && dnnl_->portable_backward();
+  }
   // Where the weight gradient goes when only the bias learns (oneDNN computes both).
   float* weight_sink() {
     weight_partials_.Reshape(this->blobs_[0]->shape());

@@ -125,7 +125,8 @@ struct DnnlConvolution::Impl {
     bd_wei = Staged(wei_user, bwd_data_pd->weights_desc(), kScratchIn1);
     bd_src = Staged(src_user, bwd_data_pd->diff_src_desc(), kScratchOut);
   }
-  void make_backward_weights() {
+  // The backward-weights primitive's description alone (no kernel generated yet).
+  void describe_backward_weights() {
     const Layout l = plan.backward_weights;
     auto d = shape.bias
                  ? convolution_backward_weights::desc(algorithm::convolution_direct, src_md(l),
@@ -135,6 +136,9 @@ struct DnnlConvolution::Impl {
                                                       wei_md(l), dst_md(l), strides, dilates,
                                                       pad_l, pad_r);
     bwd_wei_pd.emplace(d, scratchpad_attr(), cpu_engine(), *fwd_pd);
+  }
+  void make_backward_weights() {
+    if (!bwd_wei_pd) describe_backward_weights();
     bwd_wei = convolution_backward_weights(*bwd_wei_pd);
     bw_src = Staged(src_user, bwd_wei_pd->src_desc(), kScratchIn0);
     bw_dst = Staged(dst_user, bwd_wei_pd->diff_dst_desc(), kScratchIn1);
@@ -149,6 +153,7 @@ DnnlConvolution::~DnnlConvolution() = default;
 bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
   if (impl_ && impl_->shape == shape) return true;
   impl_.reset();
+  portable_backward_ = false;
   std::unique_ptr<Impl> impl(new Impl(shape));
   if (!prepare_or_decline(where_, "convolution", [&] {
         impl->make_forward();
@@ -158,17 +163,11 @@ bool DnnlConvolution::Prepare(const DnnlConvShape& shape) {
   }
   // oneDNN's reference kernels are far slower than the portable im2col + GEMM pass.
   if (std::string(impl->fwd_pd->impl_info_str()).rfind("ref", 0) == 0) return false;
-  portable_backward_ = false;
   if (impl->plan.backward_weights == Layout::kPlainSource) {
-    const bool ok = prepare_or_decline(where_, "convolution's backward pass", [&] {
-      impl->make_backward_weights();
+    portable_backward_ = !prepare_or_decline(where_, "convolution's backward pass", [&] {
+      impl->describe_backward_weights();
       return std::string(impl->bwd_wei_pd->impl_info_str()).find("gemm") == std::string::npos;
     });
-    if (!ok) {
-      portable_backward_ = true;
-      impl->bwd_wei_pd.reset();
-      impl->bwd_wei = convolution_backward_weights();
-    }
   }
   impl_ = std::move(impl);
   return true;
@@ -207,7 +206,7 @@ void DnnlConvolution::BackwardWeights(const float* x, const float* dy, float* dw
   Impl& m = *impl_;
   CAFFE_ASSERT(db == nullptr || m.shape.bias);
   CAFFE_DNNL_TRY(where_, {
-    if (!m.bwd_wei_pd) m.make_backward_weights();
+    if (!m.bwd_wei) m.make_backward_weights();
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, m.bw_src.in(x)},
                                                {DNNL_ARG_DIFF_DST, m.bw_dst.in(dy)},
                                                {DNNL_ARG_DIFF_WEIGHTS, m.bw_wei.out(dw)}};

@@ -207,8 +207,8 @@ void BaseConvolutionLayer<Dtype>::prepare_dnnl() {
 template <typename Dtype>
 std::string BaseConvolutionLayer<Dtype>::cpu_engine() const {
   if (!dnnl_) return "CAFFE";
-  const bool portable_backward = !reverse_dimensions() && dnnl_->portable_backward();
-  return "DNNL:" + dnnl_->implementation() + (portable_backward ? " (backward: CAFFE)" : "");
+  return "DNNL:" + dnnl_->implementation() +
+         (dnnl_backward_is_portable() ? " (backward: CAFFE)" : "");
 }
 
 template <typename Dtype>
@@ -258,7 +258,7 @@ template <>
 bool BaseConvolutionLayer<float>::BackwardDnnl(const vector<Blob<float>*>& top,
                                                const vector<bool>& propagate_down,
                                                const vector<Blob<float>*>& bottom) {
-  if (!dnnl_ || (!reverse_dimensions() && dnnl_->portable_backward())) return false;
+  if (!dnnl_ || dnnl_backward_is_portable()) return false;
   const float* w = blobs_[0]->cpu_data();
   const bool weight_grad = param_propagate_down(0);
   const bool bias_grad = bias_term_ && param_propagate_down(1);
