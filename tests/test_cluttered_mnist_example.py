@@ -312,16 +312,17 @@ def test_quick_job_trains_end_to_end_and_writes_its_figure(tmp_path):
     assert abs(test_rows[-1]['accuracy'] - float(m.group(1))) < 0.08
 
 
-@pytest.mark.parametrize('set_name', ['stn60', 'deepmind100'])
-def test_the_st_cnn_starts_zoomed_in_on_100x100_only(set_name, tiny_set, tmp_path):
-    """train_all starts the deepmind100 ST-CNN's window on the central 0.7 of the canvas
-    (bias 0.7 0 0 0 0.7 0), the stn60 one on the whole canvas (the committed identity).
-    The output is then the bilinear sample at X = (0.7 x_t + 1) H / 2, x_t = 2 s / H_out - 1
-    (docs/compatibility.md), computed here from the data."""
+@pytest.mark.parametrize('set_name', ['stn60', 'deepmind100', None])
+def test_train_all_starts_the_st_cnn_zoomed_in(set_name, tiny_set, tmp_path):
+    """train_all starts the ST-CNN's window on the central 0.7 of the canvas (bias
+    0.7 0 0 0 0.7 0) on both sets; the committed net alone (no set named) starts on the
+    whole canvas (the identity of bias_init.txt). Output row s is then the bilinear sample at
+    X = (z x_t + 1) H / 2, x_t = 2 s / H_out - 1, z the zoom (docs/compatibility.md),
+    computed here from the data."""
     import caffe
     net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST, start=set_name)
     net.forward()
-    scale = {'stn60': 1.0, 'deepmind100': 0.7}[set_name]
+    scale = {'stn60': 0.7, 'deepmind100': 0.7, None: 1.0}[set_name]
     theta = net.blobs['theta'].data
     np.testing.assert_allclose(theta, np.tile([scale, 0, 0, 0, scale, 0], (4, 1)), atol=1e-7)
     out, data = net.blobs['st_out'].data, net.blobs['data'].data
