@@ -56,7 +56,8 @@ TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'si
 # start made windows that centre and zoom (3.8 px from the digit, side 48.9 of 60 px;
 # 1.42% in 38,000 iterations, 1.65% with another seed in 36,000) where the whole canvas
 # gave 6.9 px and 60.1 px (1.56-1.86%).
-START = {'deepmind100': {'st_cnn': 'bias_init_zoom.txt'}, 'stn60': {'st_cnn': 'bias_init_zoom.txt'}}
+START = {'deepmind100': {'st_cnn': 'bias_init_zoom.txt'},
+         'stn60': {'st_cnn': 'bias_init_zoom.txt'}}
 COMMITTED_START = 'examples/cluttered_mnist/bias_init.txt'
 
 
