@@ -57,6 +57,20 @@ def test_the_st_cnn_warms_up_at_a_tenth_of_the_rate_and_the_main_run_resumes(tmp
     assert stn_common._warmup_iters('cnn', 50000) == 0
 
 
+def test_run_files_override_solver_fields_given_and_keep_those_given_as_none(tmp_path):
+    """write_run_files (train_all --net-seed, document_localization's too): a field given a
+    value replaces the committed one; None leaves the committed solver's value."""
+    committed = read_solver(os.path.join(EXAMPLE, 'cnn_solver.prototxt'))
+    assert committed.random_seed == 1
+    _, kept = stn_common.write_run_files('cnn', str(tmp_path), str(tmp_path / 'a'),
+                                         max_iter=9, random_seed=None, stepvalue=[3, 6])
+    _, seeded = stn_common.write_run_files('cnn', str(tmp_path), str(tmp_path / 'b'),
+                                           max_iter=9, random_seed=7)
+    assert kept.random_seed == 1 and seeded.random_seed == 7
+    assert kept.max_iter == seeded.max_iter == 9 and list(kept.stepvalue) == [3, 6]
+    assert read_solver(str(tmp_path / 'b' / 'cnn_solver.prototxt')).random_seed == 7
+
+
 def shape_digits(n_per_class=40, seed=0):
     """Three classes of 28x28 'digits': a filled square, a horizontal bar, a vertical bar,
     with random sizes and offsets."""

@@ -81,7 +81,8 @@ def write_run_files(net, data_dir, run_dir, example_dir=HERE, default_data=DEFAU
     where it names default_data, and with each string of `replace` -- a dict, each key of
     which the net must contain -- replaced by its value) and run_dir/<net>_solver.prototxt
     (the committed solver with that net, the snapshot prefix run_dir/<net> and
-    solver_fields overriding its fields). Returns the solver's path and the solver."""
+    solver_fields overriding its fields; a field given as None keeps the committed value).
+    Returns the solver's path and the solver."""
     os.makedirs(run_dir, exist_ok=True)
     net_template = os.path.join(example_dir, f'{net}.prototxt')
     text = open(net_template).read()
@@ -99,7 +100,8 @@ def write_run_files(net, data_dir, run_dir, example_dir=HERE, default_data=DEFAU
 
 def _write_solver(template, net_path, prefix, solver_fields):
     """The solver of template with net net_path, snapshot prefix `prefix` and solver_fields
-    overriding its fields, written to <prefix>_solver.prototxt: (its path, the solver)."""
+    overriding its fields (None: the committed value), written to
+    <prefix>_solver.prototxt: (its path, the solver)."""
     from google.protobuf import text_format
     from caffe.proto import caffe_pb2
     solver = caffe_pb2.SolverParameter()
@@ -107,6 +109,8 @@ def _write_solver(template, net_path, prefix, solver_fields):
     solver.net = rel(net_path)
     solver.snapshot_prefix = rel(prefix)
     for key, value in solver_fields.items():
+        if value is None:
+            continue
         if key in ('test_iter', 'stepvalue'):          # repeated fields
             del getattr(solver, key)[:]
             getattr(solver, key).extend(value if isinstance(value, (list, tuple)) else [value])

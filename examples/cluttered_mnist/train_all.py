@@ -72,11 +72,10 @@ def run_net(set_name, net, iters, data_dir, out, threads, quiet, mnist_dir=None,
             net_seed=None):
     threads = threads or common.default_threads()
     run_dir = os.path.join(out, set_name)
-    seed = {} if net_seed is None else {'random_seed': net_seed}
     solver_path, _ = common.write_run_files(
         net, data_dir, run_dir, replace=start_window(set_name, net), max_iter=iters,
         stepvalue=[iters * 2 // 3, iters * 8 // 9], test_interval=max(iters // 9, 1),
-        test_iter=100, **seed)
+        test_iter=100, random_seed=net_seed)
     # The run's files are named <net>.prototxt etc. inside the set's folder.
     log_path = os.path.join(run_dir, f'{net}.log')
     print(f'[{set_name}] training {net} for {iters} iterations (log {common.rel(log_path)})')

@@ -144,12 +144,11 @@ def write_run(net, data, out, iters, n_test, batch, net_seed=None):
     9 tests on the whole test set during training) and, unless net_seed is None, that
     random_seed (the weights' initialisation and dropout). Returns the solver's path."""
     test_batch = min(TEST_BATCH, n_test)
-    seed = {} if net_seed is None else {'random_seed': net_seed}
     solver_path, _ = common.write_run_files(
         net, data, out, example_dir=HERE, default_data=DEFAULT_DATA, max_iter=iters,
         stepvalue=[max(iters * 2 // 3, 1), max(iters * 8 // 9, 1)],
         test_interval=max(iters // 9, 1), test_iter=-(-n_test // test_batch),
-        display=max(1, min(50, iters // 20)), **seed)
+        display=max(1, min(50, iters // 20)), random_seed=net_seed)
     path = os.path.join(out, f'{net}.prototxt')
     text = open(path).read()
     text = text.replace('batch_size: 32', f'batch_size: {batch}')
