@@ -274,6 +274,52 @@ def test_test_phase_has_accuracy(tiny_set, tmp_path):
     assert 0 <= out['accuracy'] <= 1 and net.blobs['data'].data.shape[0] == 4
 
 
+@pytest.mark.parametrize('net_name', NETS)
+def test_relu_after_max_pooling_computes_what_relu_before_it_does(net_name, tiny_set,
+                                                                  tmp_path):
+    """The classifiers put relu1 and relu2 after their max pooling, on a quarter of the
+    values: ReLU is monotonic, so the loss, the scores and every parameter's gradient are
+    those of the same net with each ReLU on its convolution's output (conv-ReLU-pool)."""
+    import caffe
+    net, _ = build(net_name, tiny_set, tmp_path, caffe.TEST)
+    text = (tmp_path / f'{net_name}.prototxt').read_text()
+    before = text
+    for k in '12':
+        relu = f'layer {{ name: "relu{k}" type: "ReLU" bottom: "pool{k}" top: "pool{k}" }}\n'
+        pool = (f'layer {{ name: "pool{k}" type: "Pooling" bottom: "conv{k}" top: "pool{k}"\n'
+                '  pooling_param { pool: MAX kernel_size: 2 stride: 2 } }\n')
+        assert pool + relu in before, f'{net_name}: relu{k} does not follow max pooling pool{k}'
+        before = before.replace(pool + relu, f'layer {{ name: "relu{k}" type: "ReLU" '
+                                f'bottom: "conv{k}" top: "conv{k}" }}\n' + pool)
+    (tmp_path / 'before.prototxt').write_text(before)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        ref = caffe.Net(stn_common.rel(str(tmp_path / 'before.prototxt')), caffe.TEST)
+    finally:
+        os.chdir(cwd)
+    names = list(ref._layer_names)
+    assert all(names.index(f'relu{k}') < names.index(f'pool{k}') for k in '12')
+    rng = np.random.RandomState(5)
+    for name, params in net.params.items():
+        for i, p in enumerate(params):
+            # Random weights (loc_theta's small, so that the window stays on the image):
+            # about half of every convolution's outputs are negative.
+            v = rng.normal(0, 0.01 if name == 'loc_theta' else 0.1, p.data.shape)
+            p.data[...] = v
+            ref.params[name][i].data[...] = v
+    out, ref_out = net.forward(), ref.forward()
+    assert (net.blobs['conv1'].data < 0).mean() > 0.2       # the ReLUs have work to do
+    assert out['loss'] == ref_out['loss']
+    np.testing.assert_array_equal(net.blobs['ip2'].data, ref.blobs['ip2'].data)
+    net.backward()
+    ref.backward()
+    for name, params in net.params.items():
+        for p, q in zip(params, ref.params[name]):
+            assert np.abs(p.diff).sum() > 0 or name.startswith('loc_')
+            np.testing.assert_array_equal(p.diff, q.diff, err_msg=name)
+
+
 def test_grid_outline_of_the_identity_is_the_whole_image():
     cols, rows = stn_common.grid_outline([1, 0, 0, 0, 1, 0], 60, 60, 30, 30)
     np.testing.assert_allclose(sorted(set(np.round(rows, 9))), [0, 58])
