@@ -122,6 +122,32 @@ def test_float_forward_and_backward_on_each_engine(geom, kernel, stride, pad, mo
     np.testing.assert_allclose(net.blobs['out'].data, ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize('round_mode,size', [('CEIL', (7, 9)), ('FLOOR', (7, 9)),
+                                             ('CEIL', (6, 8))])
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_max_2x2_backward_sends_each_diff_to_its_window_maximum(round_mode, size, dtype,
+                                                                engine):
+    """2x2 windows of stride 2 (most nets' pooling): each top diff lands on
+    its window's maximum and every other bottom diff is 0, on odd sizes too (with CEIL
+    the last row and column of windows are one pixel wide, with FLOOR no window covers
+    them)."""
+    x = distinct((2, 3) + size, seed=7)
+    extra = 'kernel_size: 2 stride: 2' + (' round_mode: FLOOR' if round_mode == 'FLOOR' else '')
+    net = layer_net(pool_text('MAX', extra), {'x': x}, dtype=dtype)
+    net.forward()
+    ref, mask = pool_reference(x, (2, 2), (2, 2), (0, 0), 'MAX', ceil=round_mode == 'CEIL')
+    np.testing.assert_allclose(net.blobs['out'].data, ref, rtol=1e-6)
+    dy = np.random.RandomState(8).normal(size=ref.shape)
+    net.blobs['out'].diff[...] = dy
+    net.blobs['x'].diff[...] = np.nan            # every bottom diff is written, none kept
+    net.backward()
+    expected = np.zeros(x.shape)
+    flat = expected.reshape(x.shape[0], x.shape[1], -1)
+    for n, c, i, j in np.ndindex(*ref.shape):
+        flat[n, c, int(mask[n, c, i, j])] += dy[n, c, i, j]
+    np.testing.assert_allclose(net.blobs['x'].diff, expected, rtol=1e-6, atol=0)
+
+
 def test_mask_top_keeps_the_portable_pass(engine):
     net = layer_net(pool_text('MAX'), {'x': distinct((1, 1, 4, 4))}, tops=('out', 'mask'),
                     dtype=np.float32)
