@@ -53,9 +53,9 @@ TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'si
 # for the canvas centre); one starting on the central 70x70 (bias_init_zoom.txt) widened
 # to 87 px but moved more (21.5 px), in the run that made 2.49% (README; the training set
 # grew at the same time, so what each change gave is not separated). On stn60 the same
-# start made windows that centre and zoom (3.8 px from the digit, side 48.9 of 60 px;
-# 1.42% in 38,000 iterations, 1.65% with another seed in 36,000) where the whole canvas
-# gave 6.9 px and 60.1 px (1.56-1.86%).
+# start made windows that centre and zoom (3.4-4.2 px from the digit, side 47.6-49.8 of
+# 60 px; 1.42% in 38,000 iterations with seeds 1 and 3, 1.65% and 1.57% with seeds 2 and
+# 4 in 36,000) where the whole canvas gave 6.9 px and 60.1 px (1.56-1.86%).
 START = {'deepmind100': {'st_cnn': 'bias_init_zoom.txt'},
          'stn60': {'st_cnn': 'bias_init_zoom.txt'}}
 COMMITTED_START = 'examples/cluttered_mnist/bias_init.txt'
