@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 
@@ -15,6 +16,18 @@ if os.path.join(ROOT, 'python') not in sys.path:
 FIXTURES = os.path.join(HERE, 'fixtures', 'bvlc')
 BUILD_DIR = os.environ.get('CAFFE_BUILD_DIR', os.path.join(ROOT, 'build'))
 TOOLS = os.path.join(BUILD_DIR, 'tools')
+
+
+@contextlib.contextmanager
+def at_root():
+    """Runs the block in the repository root (the examples' nets and solvers name their
+    files relative to it, as BVLC's do), then returns to the previous folder."""
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
 
 
 def tool(name):

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import ROOT, at_root, require_tool
 from test_mnist_loader import write_set
 
 EXAMPLE = os.path.join(ROOT, 'examples', 'cluttered_mnist')
@@ -128,12 +128,8 @@ def build(net_name, tiny_set, tmp_path, phase, start=None):
     net_path.write_text(text.replace('batch_size: 64', 'batch_size: 4')
                         .replace('batch_size: 100', 'batch_size: 4'))
     assert solver.net == stn_common.rel(str(net_path))
-    cwd = os.getcwd()
-    os.chdir(ROOT)                      # the nets' paths are relative to the repository root
-    try:
+    with at_root():
         return caffe.Net(stn_common.rel(str(net_path)), phase), solver
-    finally:
-        os.chdir(cwd)
 
 
 @pytest.mark.parametrize('net_name', NETS)
@@ -187,12 +183,8 @@ def test_the_localisation_net_learns_at_a_tenth_of_the_rate(tiny_set, tmp_path):
         assert mults[name] == [pytest.approx(0.1)] * 2, name
     assert mults['conv1'] == [] and mults['ip2'] == []
     net, solver = build('st_cnn', tiny_set, tmp_path, caffe.TRAIN)
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
+    with at_root():
         sgd = caffe.get_solver(stn_common.rel(str(tmp_path / 'st_cnn_solver.prototxt')))
-    finally:
-        os.chdir(cwd)
     before = {k: [b.data.copy() for b in v] for k, v in sgd.net.params.items()}
     sgd.step(1)
     for name, rate in [('loc_theta', 0.1 * solver.base_lr), ('ip2', solver.base_lr),
@@ -282,8 +274,7 @@ def test_relu_after_max_pooling_computes_what_relu_before_it_does(net_name, tiny
     those of the same net with each ReLU on its convolution's output (conv-ReLU-pool)."""
     import caffe
     net, _ = build(net_name, tiny_set, tmp_path, caffe.TEST)
-    text = (tmp_path / f'{net_name}.prototxt').read_text()
-    before = text
+    before = (tmp_path / f'{net_name}.prototxt').read_text()
     for k in '12':
         relu = f'layer {{ name: "relu{k}" type: "ReLU" bottom: "pool{k}" top: "pool{k}" }}\n'
         pool = (f'layer {{ name: "pool{k}" type: "Pooling" bottom: "conv{k}" top: "pool{k}"\n'
@@ -292,12 +283,8 @@ def test_relu_after_max_pooling_computes_what_relu_before_it_does(net_name, tiny
         before = before.replace(pool + relu, f'layer {{ name: "relu{k}" type: "ReLU" '
                                 f'bottom: "conv{k}" top: "conv{k}" }}\n' + pool)
     (tmp_path / 'before.prototxt').write_text(before)
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
+    with at_root():
         ref = caffe.Net(stn_common.rel(str(tmp_path / 'before.prototxt')), caffe.TEST)
-    finally:
-        os.chdir(cwd)
     names = list(ref._layer_names)
     assert all(names.index(f'relu{k}') < names.index(f'pool{k}') for k in '12')
     rng = np.random.RandomState(5)

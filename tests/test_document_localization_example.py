@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import ROOT, at_root, require_tool
 
 EXAMPLE = os.path.join(ROOT, 'examples', 'document_localization')
 spec = importlib.util.spec_from_file_location('document_localization_run',
@@ -192,12 +192,8 @@ def centred_resample(data, H_out, W_out, zoom):
 
 def build(out, net, phase):
     import caffe
-    cwd = os.getcwd()
-    os.chdir(ROOT)                      # the nets' paths are relative to the repository root
-    try:
+    with at_root():
         return caffe.Net(run.common.rel(str(out / f'{net}.prototxt')), phase)
-    finally:
-        os.chdir(cwd)
 
 
 def test_st_cnn_starts_on_its_centred_window(tiny_run):

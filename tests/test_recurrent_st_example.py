@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import ROOT, at_root, require_tool
 from recurrent_reference import lstm
 from st_reference import transform
 from test_mnist_loader import write_set
@@ -67,12 +67,8 @@ def build(net_name, tiny_set, tmp_path, phase, dtype=np.float32):
     assert 'sequence3' not in text
     net_path.write_text(text.replace('batch_size: 64', f'batch_size: {BATCH}')
                         .replace('batch_size: 100', f'batch_size: {BATCH}'))
-    cwd = os.getcwd()
-    os.chdir(ROOT)                      # the nets' paths are relative to the repository root
-    try:
+    with at_root():
         return caffe.Net(common.rel(str(net_path)), phase, dtype=dtype), solver_path
-    finally:
-        os.chdir(cwd)
 
 
 def first_test_rows(tiny_set, n=BATCH):
@@ -210,13 +206,9 @@ def test_cnn_heads_are_three_softmax_classifiers(tiny_set, tmp_path):
 def test_a_few_solver_iterations_run(net_name, tiny_set, tmp_path):
     import caffe
     _, solver_path = build(net_name, tiny_set, tmp_path, caffe.TRAIN)
-    cwd = os.getcwd()
-    os.chdir(ROOT)
-    try:
+    with at_root():
         solver = caffe.get_solver(common.rel(solver_path))
         solver.step(4)
-    finally:
-        os.chdir(cwd)
     net = solver.net
     assert solver.iter == 4 and np.isfinite(float(net.blobs['loss'].data))
     if net_name != 'cnn':
