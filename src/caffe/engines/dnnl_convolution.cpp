@@ -24,20 +24,41 @@ bool DnnlConvShape::operator==(const DnnlConvShape& o) const {
 namespace {
 
 // Which layouts a pass computes in. oneDNN's fastest kernels work on channels in blocks
-// of 16 (nChw16c); a channel count that fills its blocks badly (20 channels occupy 32
-// lanes) runs faster on oneDNN's GEMM-based kernels in Caffe's own layouts, and a first
-// layer (a few input channels) keeps its input plain with blocked weights and output.
-// Measured on this project's benchmark shapes (AVX-512, 2 threads): 1->32 channels 60x60
-// backward data 27 ms blocked vs 3.7 ms plain, backward weights 3.6 blocked vs 9.5 plain;
-// 32->32 at 28x28 9/11/13 ms blocked vs 16/20/27 plain; 20->50 at 12x12 2.0/2.0/2.9
-// blocked vs 1.6/1.9/1.7 plain. Without AVX-512 (AVX2, blocks of 8) oneDNN has no blocked
-// backward-weights kernel for a first layer and falls back on GEMM, slower than the
-// portable pass: 1->32 channels 48x48, batch 64, 2 threads, backward 12.9 ms on oneDNN
-// against 8.0 ms portable; such a layer runs its backward pass portably
-// (portable_backward()).
+// (nChw16c with AVX-512, nChw8c without); a channel count that fills its blocks badly runs
+// faster on oneDNN's GEMM-based kernels in Caffe's own layouts, and a first layer (a few
+// input channels) keeps its input plain with blocked weights and output.
+// Measured (2 threads, batch 64 unless said):
+// - AVX-512, blocks of 16: 1->32 channels 60x60 backward data 27 ms blocked vs 3.7 ms
+//   plain, backward weights 3.6 blocked vs 9.5 plain; 32->32 at 28x28 9/11/13 ms blocked
+//   vs 16/20/27 plain; 20->50 at 12x12 (20 channels in 32 lanes, 50 in 64) 2.0/2.0/2.9
+//   blocked vs 1.6/1.9/1.7 plain.
+// - AVX2, blocks of 8: 20->20 5x5 at 13x13 (20 channels in 24 lanes) forward 2.7 ms
+//   blocked vs 4.6 plain, backward 4.3-5.0 vs 7.5; 20->50 at 12x12 forward 2.5-2.7 vs 3.4,
+//   backward 7.4-7.8 vs 7.3. oneDNN has no blocked backward-weights kernel for a first
+//   layer here and falls back on GEMM, slower than the portable pass: 1->32 channels
+//   48x48, backward 12.9 ms on oneDNN against 8.0 ms portable; such a layer runs its
+//   backward pass portably (portable_backward()).
+// So a channel count fills its blocks when padding it to whole blocks adds at most a
+// quarter, or when it is large (64 and more).
 enum class Layout { kBlocked, kPlain, kPlainSource };
 
-bool fills_blocks(int channels) { return channels % 16 == 0 || channels >= 64; }
+// The channel block of oneDNN's direct kernels on this machine.
+int channel_block() {
+  static const int block = [] {
+    const unsigned isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    auto has = [isa](dnnl_cpu_isa_t family) {
+      return (isa & static_cast<unsigned>(family)) == static_cast<unsigned>(family);
+    };
+    return has(dnnl_cpu_isa_avx512_core) || has(dnnl_cpu_isa_avx512_mic) ? 16 : 8;
+  }();
+  return block;
+}
+
+bool fills_blocks(int channels) {
+  const int block = channel_block();
+  const int padded = (channels + block - 1) / block * block;
+  return channels >= 64 || padded * 4 <= channels * 5;
+}
 
 struct LayoutPlan {
   Layout forward, backward_data, backward_weights;
