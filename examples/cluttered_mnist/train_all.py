@@ -55,7 +55,9 @@ TRANSFORM = {'st_cnn': 'affine', 'st_rotation': 'rotation', 'st_similarity': 'si
 # grew at the same time, so what each change gave is not separated). On stn60 the same
 # start made windows that centre and zoom (3.4-4.2 px from the digit, side 47.6-49.8 of
 # 60 px; 1.42% in 38,000 iterations with seeds 1 and 3, 1.65% and 1.57% with seeds 2 and
-# 4 in 36,000) where the whole canvas gave 6.9 px and 60.1 px (1.56-1.86%).
+# 4 in 36,000) where the whole canvas gave 6.9 px and 60.1 px (1.56-1.86%). With the
+# faster convolution layouts of 2026-12-02, seeds 1 and 3 made 1.63% and 1.51% in 53.0
+# and 56.8 minutes on two threads of the 2-core AVX2 machine.
 START = {'deepmind100': {'st_cnn': 'bias_init_zoom.txt'},
          'stn60': {'st_cnn': 'bias_init_zoom.txt'}}
 COMMITTED_START = 'examples/cluttered_mnist/bias_init.txt'
