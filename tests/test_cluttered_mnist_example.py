@@ -363,9 +363,9 @@ def test_quick_job_trains_end_to_end_and_writes_its_figure(tmp_path):
 def test_train_all_starts_the_st_cnn_zoomed_in(set_name, tiny_set, tmp_path):
     """train_all starts the ST-CNN's window zoomed in: on the central 0.6 of the canvas on
     stn60 (bias 0.6 0 0 0 0.6 0), the central 0.7 on deepmind100; the committed net alone
-    (no set named) starts on the whole canvas (the identity of bias_init.txt). Output row s is then the bilinear sample at
-    X = (z x_t + 1) H / 2, x_t = 2 s / H_out - 1, z the zoom (docs/compatibility.md),
-    computed here from the data."""
+    (no set named) starts on the whole canvas (the identity of bias_init.txt). Output row s
+    is then the bilinear sample at X = (z x_t + 1) H / 2, x_t = 2 s / H_out - 1, z the zoom
+    (docs/compatibility.md), computed here from the data."""
     import caffe
     net, _ = build('st_cnn', tiny_set, tmp_path, caffe.TEST, start=set_name)
     net.forward()
