@@ -113,6 +113,9 @@ def test_run_writes_its_table_results_and_figure(tiny_run):
     assert f'st_cnn_warmup_iter_{ITERS // 4}.solverstate' in (out / 'st_cnn.log').read_text()
     assert f'| in the {SIZE}x{SIZE} input |' in table
     assert "| in the transformer's 64x64 output |" in table
+    mean_theta = rows[0]['localisation']['accuracy_mean_theta']      # st_cnn's
+    assert (f'replaced by the mean theta (one window for all): {100 * mean_theta["all"]:.2f}%; '
+            f'with only the shift replaced: {100 * mean_theta["shift"]:.2f}%') in table
     for name in ('st_cnn_warmup', *NETS):
         assert f'random_seed: {NET_SEED}\n' in (out / f'{name}_solver.prototxt').read_text()
 
@@ -226,6 +229,69 @@ def test_st_cnn_starts_on_its_centred_window(tiny_run):
     np.testing.assert_array_equal(net.blobs['theta'].data, np.tile(start, (4, 1)))
     assert np.abs(net.params['loc_theta'][0].diff).sum() > 0
     assert np.abs(net.params['loc_theta'][1].diff).sum() > 0
+
+
+def test_mean_theta_accuracy_matches_a_net_with_those_entries_fixed(tiny_run, tmp_path):
+    """evaluate()'s re-read with parts of theta set to their mean (MEAN_PARTS) against an
+    independent path: the same weights in a net whose SpatialTransformer holds those entries
+    as fixed theta_i_j and whose loc_theta predicts only the others."""
+    import caffe
+    from caffe.proto import caffe_pb2
+    from google.protobuf import text_format
+    _, _, out = tiny_run
+    # The tiny run's weights barely moved from the start: give loc_theta and the last layer
+    # random weights, so that theta and the class read differ from photograph to photograph.
+    rng = np.random.default_rng(0)
+    with at_root():
+        net = caffe.Net(run.common.rel(str(out / 'st_cnn.prototxt')),
+                        run.common.rel(str(out / f'st_cnn_iter_{ITERS}.caffemodel')), caffe.TEST)
+        net.forward()
+        features = net.blobs['loc_ip1'].data
+        w = net.params['loc_theta'][0].data
+        scale = 0.15 / (features.std() * np.sqrt(w.shape[1]) + 1e-12)    # theta sd ~0.15
+        w[...] = rng.standard_normal(w.shape) * scale
+        w = net.params['ip2'][0].data
+        w[...] = rng.standard_normal(w.shape) * 3 * np.abs(w).mean()
+        weights = str(tmp_path / 'varied.caffemodel')
+        net.save(weights)
+    result = run.evaluate(str(out / 'st_cnn.prototxt'), weights, N_TEST)
+    theta = result['theta']
+    assert theta.std(axis=0).min() > 0.01, 'theta hardly varies: the test would prove nothing'
+    assert len(set(result['pred'])) > 1, 'one class for every photograph: nothing to compare'
+    mean = theta.mean(axis=0)
+    names = ['theta_1_1', 'theta_1_2', 'theta_1_3', 'theta_2_1', 'theta_2_2', 'theta_2_3']
+    assert set(run.MEAN_PARTS) == {'all', 'shift', '2x2'}
+    for part, fixed in run.MEAN_PARTS.items():
+        param = caffe_pb2.NetParameter()
+        text_format.Merge((out / 'st_cnn.prototxt').read_text(), param)
+        st = next(l for l in param.layer if l.type == 'SpatialTransformer')
+        for k in fixed:
+            setattr(st.st_param, names[k], float(mean[k]))
+        free = [k for k in range(6) if k not in fixed]
+        loc_theta = next(l for l in param.layer if l.name == 'loc_theta')
+        loc_theta.inner_product_param.bias_filler.Clear()    # the weights are copied in below
+        if free:
+            loc_theta.inner_product_param.num_output = len(free)
+        else:
+            del st.bottom[1]                     # every entry fixed: no theta bottom
+        path = tmp_path / f'fixed_{part}.prototxt'
+        path.write_text(text_format.MessageToString(param))
+        with at_root():
+            ref = caffe.Net(run.common.rel(str(path)), caffe.TEST)
+            src = caffe.Net(run.common.rel(str(out / 'st_cnn.prototxt')), weights, caffe.TEST)
+            for name in src.params:
+                for i, blob in enumerate(src.params[name]):
+                    data = blob.data
+                    if name == 'loc_theta' and free:
+                        data = data[free]
+                    if name == 'loc_theta' and not free:
+                        continue                 # its output is not read
+                    ref.params[name][i].data[...] = data
+            ref.forward()
+        np.testing.assert_array_equal(ref.blobs['ip2'].data.argmax(axis=1),
+                                      result['pred_mean_theta'][part], err_msg=part)
+        assert result['accuracy_mean_theta'][part] == pytest.approx(
+            np.mean(ref.blobs['ip2'].data.argmax(axis=1) == result['label']))
 
 
 def test_baselines_read_the_whole_photograph(tiny_run):

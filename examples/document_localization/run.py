@@ -20,7 +20,9 @@ photograph from nothing but the document's class.
    of the learning rate);
 3. tests each on the held-out photographs and prints a table (test accuracy, training
    time, iterations) and, for st_cnn, where the documents lie in its input and in the
-   transformer's output (centre spread, size, angle);
+   transformer's output (centre spread, size, angle), and its accuracy when every
+   photograph is read through the mean window (all of theta, its shift or its 2x2 part
+   set to the mean over the held-out set);
 4. writes output/figure.png: held-out photographs with the transformer's sampling window
    drawn on them beside the transformer's output, the mean of all held-out inputs beside
    the mean of their transformer outputs, and the training curves of every net.
@@ -158,11 +160,19 @@ def write_run(net, data, out, iters, n_test, batch, net_seed=None):
     return solver_path
 
 
+# For an ST net, evaluate() also reads every held-out photograph again with parts of its
+# theta replaced by their mean over the held-out set: all six numbers (one fixed window
+# for every photograph), the shift only, the 2x2 part only (zoom, turn, shear).
+MEAN_PARTS = {'all': [0, 1, 2, 3, 4, 5], 'shift': [2, 5], '2x2': [0, 1, 3, 4]}
+
+
 def evaluate(net_path, weights, n_test, keep=16):
     """Runs the TEST net over the n_test held-out images (read in the LMDB's order):
     {accuracy, pred (n_test), theta (n_test x 6, for an ST net), mean_input, mean_output
     (the mean image of the inputs and of the transformer outputs), the first `keep`
-    inputs, outputs, labels and predictions}."""
+    inputs, outputs, labels and predictions; for an ST net, accuracy_mean_theta: for each
+    part of MEAN_PARTS the accuracy of the same weights with that part of every theta set
+    to its mean (the classifier reading through a window that does not follow)}."""
     import caffe
     cwd = os.getcwd()
     os.chdir(ROOT)       # the data layer's path is relative to the repository root
@@ -172,10 +182,13 @@ def evaluate(net_path, weights, n_test, keep=16):
         preds, labels, thetas = [], [], []
         sums = {}
         kept = {}
+        inputs = []                 # for an ST net: each batch's input, to read it again
         seen = 0
         while seen < n_test:
             net.forward()
             take = min(batch, n_test - seen)
+            if 'theta' in net.blobs:
+                inputs.append(net.blobs['data'].data.copy())
             preds.append(net.blobs['ip2'].data[:take].argmax(axis=1))
             labels.append(net.blobs['label'].data[:take].astype(int))
             for name in ('data', 'st_out'):
@@ -190,15 +203,28 @@ def evaluate(net_path, weights, n_test, keep=16):
                         both = part if name not in kept else np.concatenate([kept[name], part])
                         kept[name] = both[:keep]
             seen += take
+        pred, label = np.concatenate(preds), np.concatenate(labels)
+        result = dict(accuracy=float(np.mean(pred == label)), pred=pred, label=label,
+                      mean_input=sums['data'] / n_test, kept=kept)
+        if thetas:
+            theta = result['theta'] = np.concatenate(thetas)
+            result['mean_output'] = sums['st_out'] / n_test
+            result['accuracy_mean_theta'] = {}
+            for part, columns in MEAN_PARTS.items():
+                replaced = []
+                for k, data in enumerate(inputs):
+                    rows = theta[k * batch:(k + 1) * batch].copy()
+                    rows[:, columns] = theta[:, columns].mean(axis=0)
+                    net.blobs['theta'].data[:len(rows)] = rows
+                    net.blobs['data'].data[...] = data
+                    net.forward(start='st')          # the transformer and the classifier
+                    replaced.append(net.blobs['ip2'].data[:len(rows)].argmax(axis=1))
+                pred_part = np.concatenate(replaced)
+                result.setdefault('pred_mean_theta', {})[part] = pred_part
+                result['accuracy_mean_theta'][part] = float(np.mean(pred_part == label))
         del net
     finally:
         os.chdir(cwd)
-    pred, label = np.concatenate(preds), np.concatenate(labels)
-    result = dict(accuracy=float(np.mean(pred == label)), pred=pred, label=label,
-                  mean_input=sums['data'] / n_test, kept=kept)
-    if thetas:
-        result['theta'] = np.concatenate(thetas)
-        result['mean_output'] = sums['st_out'] / n_test
     return result
 
 
@@ -324,6 +350,12 @@ def localisation_table(loc, size, out_size):
     if 'follow' in loc:
         lines.append(f'the window\'s centre follows {100 * loc["follow"]:.0f}% of the '
                      f'document centre\'s offset (0% for a window that stays put)')
+    if 'accuracy_mean_theta' in loc:
+        acc = loc['accuracy_mean_theta']
+        lines.append(f'test accuracy of the same weights with every theta replaced by the mean '
+                     f'theta (one window for all): {100 * acc["all"]:.2f}%; with only the shift '
+                     f'replaced: {100 * acc["shift"]:.2f}%; only the 2x2 part: '
+                     f'{100 * acc["2x2"]:.2f}%')
     return '\n'.join(lines)
 
 
@@ -427,6 +459,7 @@ def main(argv=None):
             st_result = result
             row['localisation'] = localisation(boxes[:args.test], result['theta'], args.size,
                                                result['kept']['st_out'].shape[-1])
+            row['localisation']['accuracy_mean_theta'] = result['accuracy_mean_theta']
         rows.append(row)
     with open(os.path.join(args.out, 'results.json'), 'w') as f:
         json.dump(rows, f, indent=1)
