@@ -294,6 +294,23 @@ def test_mean_theta_accuracy_matches_a_net_with_those_entries_fixed(tiny_run, tm
             np.mean(ref.blobs['ip2'].data.argmax(axis=1) == result['label']))
 
 
+def test_st_output_sets_the_transformers_output_and_the_classifier_follows(tiny_run, tmp_path):
+    import caffe
+    _, data, _ = tiny_run
+    out = tmp_path / 'run'
+    out.mkdir()
+    run.write_run('st_cnn', str(data), str(out), ITERS, N_TEST, 4, st_output=32)
+    net = build(out, 'st_cnn', caffe.TEST)
+    assert net.blobs['st_out'].data.shape == (N_TEST, 1, 32, 32)
+    # 32 -> conv 5 -> 28 -> pool -> 14 -> conv 5 -> 10 -> pool -> 5 -> conv 3 -> 3 -> pool -> 2
+    assert net.blobs['pool3'].data.shape[2:] == (2, 2)
+    assert net.params['ip1'][0].data.shape == (128, 32 * 2 * 2)
+    # Other nets, and the default, keep the committed file's 64 x 64.
+    run.write_run('st_cnn', str(data), str(out), ITERS, N_TEST, 4)
+    assert 'output_H: 64 output_W: 64' in (out / 'st_cnn.prototxt').read_text()
+    assert run.ST_OUTPUT == 64
+
+
 def test_baselines_read_the_whole_photograph(tiny_run):
     import caffe
     _, _, out = tiny_run

@@ -140,14 +140,23 @@ def read_boxes(data, split):
 
 # ---- training and testing ---------------------------------------------------------------
 
-def write_run(net, data, out, iters, n_test, batch, net_seed=None):
+ST_OUTPUT = 64          # the side of st_cnn's transformer output (st_cnn.prototxt)
+
+
+def write_run(net, data, out, iters, n_test, batch, net_seed=None, st_output=ST_OUTPUT):
     """out/<net>.prototxt and out/<net>_solver.prototxt: the committed files with this
     run's data folder, batch sizes, iterations (the learning rate drops at 2/3 and 8/9;
-    9 tests on the whole test set during training) and, unless net_seed is None, that
-    random_seed (the weights' initialisation and dropout). Returns the solver's path."""
+    9 tests on the whole test set during training), unless net_seed is None, that
+    random_seed (the weights' initialisation and dropout), and for st_cnn a transformer
+    output of st_output x st_output (the classifier's input). Returns the solver's path."""
     test_batch = min(TEST_BATCH, n_test)
+    replace = None
+    if net == 'st_cnn' and st_output != ST_OUTPUT:
+        replace = {f'output_H: {ST_OUTPUT} output_W: {ST_OUTPUT}':
+                   f'output_H: {st_output} output_W: {st_output}'}
     solver_path, _ = common.write_run_files(
-        net, data, out, example_dir=HERE, default_data=DEFAULT_DATA, max_iter=iters,
+        net, data, out, example_dir=HERE, default_data=DEFAULT_DATA, replace=replace,
+        max_iter=iters,
         stepvalue=[max(iters * 2 // 3, 1), max(iters * 8 // 9, 1)],
         test_interval=max(iters // 9, 1), test_iter=-(-n_test // test_batch),
         display=max(1, min(50, iters // 20)), random_seed=net_seed)
@@ -231,7 +240,7 @@ def evaluate(net_path, weights, n_test, keep=16):
 def run_net(net, args, n_train):
     iters = args.iters or ITERS[net]
     solver_path = write_run(net, args.data, args.out, iters, args.test, args.batch,
-                            args.net_seed)
+                            args.net_seed, args.st_output)
     log_path = os.path.join(args.out, f'{net}.log')
     print(f'training {net} for {iters} iterations (log {common.rel(log_path)})')
     load = os.getloadavg()[0]
@@ -435,6 +444,9 @@ def main(argv=None):
                         '(the held-out data use seed + 1)')
     parser.add_argument('--net-seed', type=int, help="the solvers' random_seed: the initial "
                         "weights and dropout (default: the committed solvers')")
+    parser.add_argument('--st-output', type=common.positive, default=ST_OUTPUT,
+                        help="side of st_cnn's transformer output, the classifier's input "
+                             f'(default {ST_OUTPUT})')
     parser.add_argument('--threads', type=common.positive, help='OMP_NUM_THREADS for training')
     parser.add_argument('--workers', type=common.positive, help='processes making the data')
     parser.add_argument('--data', default=os.path.join(ROOT, DEFAULT_DATA))
