@@ -218,18 +218,18 @@ def evaluate(net_path, weights, n_test, keep=16):
         if thetas:
             theta = result['theta'] = np.concatenate(thetas)
             result['mean_output'] = sums['st_out'] / n_test
-            result['accuracy_mean_theta'] = {}
+            result['accuracy_mean_theta'], result['pred_mean_theta'] = {}, {}
             for part, columns in MEAN_PARTS.items():
                 replaced = []
+                mean = theta[:, columns].mean(axis=0)
                 for k, data in enumerate(inputs):
                     rows = theta[k * batch:(k + 1) * batch].copy()
-                    rows[:, columns] = theta[:, columns].mean(axis=0)
+                    rows[:, columns] = mean
                     net.blobs['theta'].data[:len(rows)] = rows
                     net.blobs['data'].data[...] = data
                     net.forward(start='st')          # the transformer and the classifier
                     replaced.append(net.blobs['ip2'].data[:len(rows)].argmax(axis=1))
-                pred_part = np.concatenate(replaced)
-                result.setdefault('pred_mean_theta', {})[part] = pred_part
+                pred_part = result['pred_mean_theta'][part] = np.concatenate(replaced)
                 result['accuracy_mean_theta'][part] = float(np.mean(pred_part == label))
         del net
     finally:
